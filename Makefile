@@ -1,0 +1,33 @@
+# Two entry points for a fresh machine: `make run` (web UI) and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test bench eval clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# torch first, as the local CPU build: otherwise pip pulls several GB of CUDA wheels.
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) app.py
+
+test: $(STAMP)
+	bash tests/setup_system.sh
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+eval: $(STAMP)
+	$(VENV)/bin/reviewer eval evals/datasets/seeds
+
+clean:
+	rm -rf $(VENV)

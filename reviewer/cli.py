@@ -1,0 +1,175 @@
+"""The `reviewer` command line. Heavy libraries are imported inside commands, never at the top."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from reviewer.errors import InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="绩效自评审阅助手：审阅预算绩效自评表（.docx/.xlsx/.pdf/.txt）。",
+)
+corpus_app = typer.Typer(no_args_is_help=True, help="历史报告库：build | add | stats | search")
+app.add_typer(corpus_app, name="corpus")
+
+
+def fail(message: str) -> None:
+    """One line on stderr, exit 2: the contract for input the tool cannot use."""
+    typer.echo(message.replace("\n", " "), err=True)
+    raise typer.Exit(2)
+
+
+class ReviewFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+    html = "html"
+
+
+@app.command()
+def review(
+    paths: list[Path] = typer.Argument(..., help="要审阅的报告文件"),
+    format: ReviewFormat = typer.Option(ReviewFormat.table, "--format", "-f", help="输出格式"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="写入文件（默认输出到屏幕）"),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS", help="历史报告库目录"),
+    no_corpus: bool = typer.Option(False, "--no-corpus", help="不与历史报告库比对"),
+    llm: bool = typer.Option(False, "--llm/--no-llm", help="为偏差行起草偏差原因分析"),
+    stats: bool = typer.Option(False, "--stats", help="在 stderr 打印 LLM 调用与缓存命中次数"),
+) -> None:
+    """审阅报告：解析表格、运行规则检查，输出发现的问题。"""
+    from reviewer.output import render_review
+    from reviewer.progress import cli_progress
+    from reviewer.review import review_paths
+
+    with cli_progress(enabled=len(paths) > 1 or not no_corpus or llm) as progress:
+        result = review_paths(paths, use_corpus=not no_corpus, corpus_dir=corpus, llm=llm, progress=progress)
+    for err in result.errors:
+        typer.echo(f"{err.source}: {err.message}", err=True)
+    if stats:
+        typer.echo(f"llm_calls={result.llm_calls} cache_hits={result.llm_cache_hits}", err=True)
+    if result.documents:
+        render_review(result, format.value, out)
+    if result.errors:
+        raise typer.Exit(2)
+
+
+@app.command()
+def draft(
+    path: Path = typer.Argument(..., help="报告文件"),
+    project: Optional[str] = typer.Option(None, "--project", help="只为该项目起草（项目名称或 id）"),
+    row: Optional[str] = typer.Option(None, "--row", help="只为该行起草（如 p1.r3），不论是否有问题"),
+    format: str = typer.Option("json", "--format", "-f", help="json 或 text"),
+    llm: bool = typer.Option(True, "--llm/--no-llm", help="使用配置的 LLM 端点（未配置时用离线起草）"),
+    stats: bool = typer.Option(False, "--stats", help="在 stderr 打印 LLM 调用与缓存命中次数"),
+) -> None:
+    """为偏差行起草偏差原因分析和审核意见。"""
+    from reviewer.draft import run_draft_command
+
+    try:
+        run_draft_command(path, project=project, row=row, fmt=format, use_llm=llm, stats=stats)
+    except InputError as err:
+        fail(str(err))
+
+
+@app.command("eval")
+def eval_(
+    dataset: Path = typer.Argument(..., help="标注数据集目录（含 labels.jsonl）"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    no_corpus: bool = typer.Option(False, "--no-corpus"),
+    llm: bool = typer.Option(False, "--llm/--no-llm"),
+    update_baseline: bool = typer.Option(False, "--update-baseline", help="把本次结果写为基线"),
+    check_baseline: bool = typer.Option(False, "--check-baseline", help="低于基线时以非零退出"),
+) -> None:
+    """用标注数据集评估准确率与召回率。"""
+    from reviewer.evaluate import run_eval_command
+
+    try:
+        code = run_eval_command(dataset, as_json=as_json, use_corpus=not no_corpus, llm=llm,
+                                update_baseline=update_baseline, check_baseline=check_baseline)
+    except InputError as err:
+        fail(str(err))
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    port: int = typer.Option(7860, "--port", help="端口"),
+    host: Optional[str] = typer.Option(None, "--host", help="监听地址（未设置 REVIEWER_AUTH 时只能是 127.0.0.1）"),
+) -> None:
+    """启动网页界面（与 python app.py 相同）。"""
+    from reviewer.ui import serve as serve_ui
+
+    serve_ui(port=port, host=host)
+
+
+# ------------------------------------------------------------------ corpus
+
+
+@corpus_app.command("build")
+def corpus_build(
+    corpus: Optional[Path] = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS", help="历史报告库目录"),
+) -> None:
+    """为历史报告库中的全部报告建立索引。"""
+    from reviewer.corpus import cli_build
+
+    try:
+        cli_build(corpus)
+    except InputError as err:
+        fail(str(err))
+
+
+@corpus_app.command("add")
+def corpus_add(
+    paths: list[Path] = typer.Argument(..., help="已审阅的报告文件"),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS"),
+) -> None:
+    """把报告加入历史报告库（不重建索引）。"""
+    from reviewer.corpus import cli_add
+
+    try:
+        code = cli_add(paths, corpus)
+    except InputError as err:
+        fail(str(err))
+    raise typer.Exit(code)
+
+
+@corpus_app.command("stats")
+def corpus_stats(corpus: Optional[Path] = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS")) -> None:
+    """报告库统计。"""
+    from reviewer.corpus import cli_stats
+
+    try:
+        cli_stats(corpus)
+    except InputError as err:
+        fail(str(err))
+
+
+@corpus_app.command("search")
+def corpus_search(
+    query: str = typer.Argument(..., help="要查找的指标文字"),
+    k: int = typer.Option(10, "-k", help="返回条数"),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS"),
+) -> None:
+    """在报告库中查找最相近的指标行。"""
+    from reviewer.corpus import cli_search
+
+    try:
+        cli_search(query, k, corpus)
+    except InputError as err:
+        fail(str(err))
+
+
+def main() -> None:  # pragma: no cover - console entry
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,192 @@
+"""Pydantic models: the only things passed between the stages of the pipeline.
+
+Money, weights and scores are Decimals inside the program (compared with tolerances, never
+as floats) and are written as JSON numbers. Fields marked ``exclude=True`` travel between
+stages but stay out of the public JSON contract of DESIGN.md.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+Num = Annotated[
+    Decimal,
+    PlainSerializer(lambda d: int(d) if d == d.to_integral_value() and abs(d) < 10**15 else float(d),
+                    return_type=float | int, when_used="json"),
+]
+
+Severity = Literal["error", "warning", "info"]
+DocKind = Literal["project_selfeval", "department_selfeval", "targets", "narrative"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+# ---------------------------------------------------------------- reader output
+
+
+class Cell(_Model):
+    """One cell of a table as read from the file, merged cells already expanded."""
+
+    text: str = ""
+    where: str = ""  # "line 17", "Sheet1!B4", "table 2 r3c4", "page 2"
+    merged: bool = False  # True when this cell is a copy of a merged/spanning cell
+
+
+class Grid(_Model):
+    """A table: rows of cells, plus where it sits in the source."""
+
+    kind: Literal["grid"] = "grid"
+    rows: list[list[Cell]]
+    where: str = ""
+    sheet: str | None = None  # sheet name (xlsx) — a fallback project title
+
+
+class Paragraph(_Model):
+    """A run of text between tables (titles, headings, narrative)."""
+
+    kind: Literal["paragraph"] = "paragraph"
+    text: str
+    where: str = ""
+
+
+Block = Annotated[Grid | Paragraph, Field(discriminator="kind")]
+
+
+class RawDocument(_Model):
+    """What a reader returns: the blocks of a file in reading order."""
+
+    source: str
+    format: Literal["text", "docx", "xlsx", "pdf"]
+    blocks: list[Block]
+
+
+# ---------------------------------------------------------------- interpreted tables
+
+
+class Budget(_Model):
+    initial: Num | None = None
+    full: Num | None = None
+    spent: Num | None = None
+    rate: Num | None = None  # as a fraction: 0.9422
+    weight: Num | None = None
+    score: Num | None = None
+    where: str | None = Field(default=None, exclude=True)
+    rate_text: str | None = Field(default=None, exclude=True)  # the cell as written ("93.3%")
+
+
+class Total(_Model):
+    weight: Num | None = None
+    score: Num | None = None
+    where: str | None = Field(default=None, exclude=True)
+
+
+class IndicatorRow(_Model):
+    id: str
+    goal: str | None = None
+    level1: str | None = None
+    level2: str | None = None
+    indicator: str
+    target: str | None = None
+    actual: str | None = None
+    weight: Num | None = None
+    score: Num | None = None
+    explanation: str | None = None
+    where: str = ""
+    # Outside the JSON contract: extra columns some templates carry.
+    description: str | None = Field(default=None, exclude=True)  # 绩效指标描述 / 指标说明
+    basis: str | None = Field(default=None, exclude=True)  # 指标值确定依据 (004)
+    weight_text: str | None = Field(default=None, exclude=True)
+    score_text: str | None = Field(default=None, exclude=True)
+
+
+class Project(_Model):
+    id: str
+    name: str
+    department: str | None = None
+    unit: str | None = None
+    budget: Budget | None = None
+    total: Total | None = None
+    rows: list[IndicatorRow] = []
+    # Outside the JSON contract, used by checks, similarity and drafting.
+    title: str | None = Field(default=None, exclude=True)  # the table's own title line
+    purpose: str | None = Field(default=None, exclude=True)  # 年度总体目标 / 预期目标 / 绩效目标
+    achieved: str | None = Field(default=None, exclude=True)  # 实际完成情况
+    level1_weights: dict[str, Num] = Field(default_factory=dict, exclude=True)  # "产出指标 50分"
+    where: str | None = Field(default=None, exclude=True)
+
+
+class Finding(_Model):
+    id: str
+    code: str
+    severity: Severity
+    project_id: str | None = None
+    row_id: str | None = None
+    message: str
+    evidence: dict[str, Any] = {}
+
+
+class CoverageEntry(_Model):
+    checked: int = 0
+    skipped: dict[str, int] = {}
+
+
+class Draft(_Model):
+    project_id: str
+    row_id: str | None = None
+    kind: Literal["explanation", "critique"]
+    text: str
+    source: Literal["llm", "offline"]
+    grounded: bool = True
+    ungrounded: list[str] = []
+    status: Literal["ok", "rejected"] = "ok"
+    rejected_text: str | None = None
+    finding_id: str | None = None
+    unverified_cause: bool = False  # the LLM named a cause absent from the material (待核实)
+
+
+class Document(_Model):
+    source: str
+    title: str | None = None
+    year: int | None = None
+    kind: DocKind
+    projects: list[Project] = []
+    findings: list[Finding] = []
+    coverage: dict[str, CoverageEntry] = {}
+    drafts: list[Draft] | None = None
+    paragraphs: list[Paragraph] = Field(default_factory=list, exclude=True)  # narrative text
+
+
+class ReviewError(_Model):
+    source: str
+    message: str  # one line, reviewer-facing
+
+
+class ReviewResult(_Model):
+    documents: list[Document] = []
+    errors: list[ReviewError] = Field(default_factory=list, exclude=True)
+    llm_calls: int = Field(default=0, exclude=True)
+    llm_cache_hits: int = Field(default=0, exclude=True)
+
+    def to_contract(self) -> dict[str, Any]:
+        """The `reviewer review --format json` object of DESIGN.md."""
+        docs = []
+        for d in self.documents:
+            dumped = d.model_dump(mode="json", exclude_none=False)
+            if d.drafts is None:
+                dumped.pop("drafts", None)
+            docs.append(dumped)
+        return {"schema": "reviewer.review/1", "documents": docs}
+
+
+class Decision(_Model):
+    session_id: str
+    finding_id: str
+    action: Literal["accept", "edit", "reject"]
+    text: str | None = None
+    reviewer: str = "local"
+    at: str = ""

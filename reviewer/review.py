@@ -1,0 +1,71 @@
+"""The pipeline: paths → ReviewResult. Each stage gets models from the one before it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from reviewer.errors import InputError
+from reviewer.model import Document, ReviewError, ReviewResult
+
+Progress = Callable[[float, str], None]
+
+
+def parse_path(path: str | Path) -> Document:
+    """Read and interpret one file: projects and rows, no findings yet. Raises InputError."""
+    from reviewer.read import read_path
+    from reviewer.tables import interpret
+
+    return interpret(read_path(path))
+
+
+def review_paths(
+    paths: Sequence[str | Path],
+    *,
+    use_corpus: bool = True,
+    corpus_dir: str | Path | None = None,
+    llm: bool = False,
+    progress: Progress | None = None,
+) -> ReviewResult:
+    """Review every file; a bad file becomes a ReviewError and the rest carry on."""
+    from reviewer.checks import run_checks
+
+    result = ReviewResult()
+    total = max(len(paths), 1)
+    for i, path in enumerate(paths):
+        if progress:
+            progress(i / total, f"读取 {Path(path).name}")
+        try:
+            doc = parse_path(path)
+        except InputError as err:
+            result.errors.append(ReviewError(source=str(path), message=err.message))
+            continue
+        run_checks(doc)
+        result.documents.append(doc)
+    if use_corpus and result.documents:
+        if progress:
+            progress(0.8, "与历史报告库比对")
+        from reviewer.similarity import run_similarity
+
+        run_similarity(result.documents, corpus_dir=corpus_dir, progress=progress)
+    if llm and result.documents:
+        if progress:
+            progress(0.9, "起草偏差原因分析")
+        from reviewer.draft import draft_for_documents
+
+        stats = draft_for_documents(result.documents, use_llm=True)
+        result.llm_calls, result.llm_cache_hits = stats.calls, stats.cache_hits
+    for doc in result.documents:
+        _number_findings(doc)
+    if progress:
+        progress(1.0, "完成")
+    return result
+
+
+def _number_findings(doc: Document) -> None:
+    """Give findings stable ids f1, f2 … in document order (project, row, code)."""
+    order = {p.id: i for i, p in enumerate(doc.projects)}
+    row_order = {r.id: j for p in doc.projects for j, r in enumerate(p.rows)}
+    doc.findings.sort(key=lambda f: (order.get(f.project_id or "", -1), row_order.get(f.row_id or "", -1), f.code))
+    for n, f in enumerate(doc.findings, 1):
+        f.id = f"f{n}"
