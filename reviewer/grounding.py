@@ -1,0 +1,225 @@
+"""Grounding: every number, percentage, year and date in a draft must occur in its sources.
+
+Sources are the row, its project and the computed figures, as text. Both sides go through the
+same extractor, so "1.5万" == "15000", "９４．２２％" == "94.22%", "二〇二三年" == "2023年",
+"2,975,867.80" == "2975867.8". A percentage also matches the same ratio written as a fraction
+(94.22% ~ 0.9422, as the funding table stores it).
+
+Deliberately not checked:
+- enumeration labels ("1." "2、" "（3）" at the start of a clause): they order a list of
+  measures and assert nothing about the report;
+- a lone 一 (and 一 before a measure word: 一批, 一步, 一是): Chinese uses it as an article
+  ("进一步", "一定", "统一"), so checking it would reject ordinary prose while catching nothing.
+Chinese numerals are checked only before a measure word or unit ("三十人", "两个百分点") or
+after 百分之/第, because elsewhere they are words ("十分", "千方百计", "十四五").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．％，", "0123456789.%,")
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG = {"万": 10000, "亿": 100000000}
+_MULT = {"万": Decimal(10000), "亿": Decimal(100000000), "万亿": Decimal(10) ** 12}
+
+# Measure words and units after which a Chinese numeral is a quantity.
+_MEASURE = ("个百分点|百分点|科次|人次|户次|批次|季度|小时|分钟|万元|亿元|年|月|日|天|周|个|人|次|项|家|册|份|张|元|"
+            "倍|成|名|户|件|条|套|台|场|类|轮|期|届|所|座|辆|本|篇|部|组|间|处|块|米|吨|亩|%")
+
+_DATE = re.compile(r"(?<![\d.])(\d{4})[-/年.](\d{1,2})(?:[-/.月](\d{1,2})日?)?(?![\d.])")
+_ARABIC = re.compile(
+    r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"\s*(?P<mult>万亿|亿|万)?\s*(?P<pct>%|‰|个百分点|百分点)?(?P<nian>年)?"
+)
+_ENUM = re.compile(r"(?:^|(?<=[\s。；;：:，,！!？?]))[(（]?(?P<n>\d{1,2})(?:[.、．]|[)）])(?!\d)")
+_PERCENT_CN = re.compile(r"百分之(?P<num>[零〇○一二两三四五六七八九十百千点\d.]+)")
+_CN_NUMBER = re.compile(
+    rf"(?P<ord>第)?(?P<num>[零〇○一二两三四五六七八九十][零〇○一二两三四五六七八九十百千万亿]*(?:点[零〇○一二三四五六七八九]+)?)"
+    rf"(?=(?P<measure>{_MEASURE}))"
+)
+
+Kind = Literal["number", "percent", "year"]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A number as it appears in a text, with the values it may stand for."""
+
+    text: str
+    kind: Kind
+    value: Decimal
+    places: int  # decimals as written (for rounding-tolerant matching)
+    start: int
+
+
+def _dec(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def cn_to_decimal(text: str) -> Decimal | None:
+    """Chinese numerals to a Decimal: "三十" 30, "二〇二三" 2023, "一万二千" 12000, "三点五" 3.5."""
+    if not text:
+        return None
+    if "点" in text:
+        whole, _, frac = text.partition("点")
+        w = cn_to_decimal(whole) if whole else Decimal(0)
+        if w is None or not frac or any(c not in _CN_DIGITS for c in frac):
+            return None
+        return _dec(f"{w}.{''.join(str(_CN_DIGITS[c]) for c in frac)}")
+    if all(c in _CN_DIGITS for c in text):  # digit by digit: 二〇二三
+        return Decimal("".join(str(_CN_DIGITS[c]) for c in text))
+    total, section, digit = 0, 0, None
+    for c in text:
+        if c in _CN_DIGITS:
+            digit = _CN_DIGITS[c]
+        elif c in _CN_UNITS:
+            section += (1 if digit is None else digit) * _CN_UNITS[c]
+            digit = None
+        elif c in _CN_BIG:
+            section += digit or 0
+            total = (total + section) * _CN_BIG[c] if c == "亿" else total + section * _CN_BIG[c]
+            section, digit = 0, None
+        else:
+            return None
+    return Decimal(total + section + (digit or 0))
+
+
+def _places(num: str) -> int:
+    return len(num.split(".", 1)[1]) if "." in num else 0
+
+
+def extract(text: str | None) -> list[Mention]:
+    """Every number, percentage, year and date in ``text`` (enumeration labels left out)."""
+    if not text:
+        return []
+    t = text.translate(_FULLWIDTH)
+    taken = [False] * len(t)
+    out: list[Mention] = []
+
+    def free(a: int, b: int) -> bool:
+        return not any(taken[a:b])
+
+    def take(a: int, b: int) -> None:
+        for i in range(a, b):
+            taken[i] = True
+
+    for m in _DATE.finditer(t):
+        year, month, day = m.group(1), m.group(2), m.group(3)
+        if not (1900 <= int(year) <= 2100 and 1 <= int(month) <= 12):
+            continue
+        if m.group(0)[4] == "." and not day:
+            continue  # "2023.12" is more likely a decimal than a month
+        out.append(Mention(year, "year", Decimal(year), 0, m.start(1)))
+        out.append(Mention(month, "number", Decimal(int(month)), 0, m.start(2)))
+        if day:
+            out.append(Mention(day, "number", Decimal(int(day)), 0, m.start(3)))
+        take(m.start(), m.end())
+    for m in _ENUM.finditer(t):
+        if free(m.start("n"), m.end("n")) and int(m.group("n")) <= 20:
+            take(m.start(), m.end())
+    for m in _PERCENT_CN.finditer(t):
+        raw = m.group("num")
+        value = _dec(raw) if re.fullmatch(r"[\d.]+", raw) else cn_to_decimal(raw)
+        if value is not None and free(m.start(), m.end()):
+            out.append(Mention(m.group(0), "percent", value, _places(str(value)), m.start()))
+            take(m.start(), m.end())
+    for m in _ARABIC.finditer(t):
+        if not free(m.start(), m.end("num")):
+            continue
+        value = _dec(m.group("num"))
+        if value is None:
+            continue
+        places = _places(m.group("num"))
+        if m.group("mult"):
+            value *= _MULT[m.group("mult")]
+        pct = m.group("pct")
+        if pct in {"%", "‰"}:
+            kind: Kind = "percent"
+            if pct == "‰":
+                value /= 10
+        elif m.group("nian") and 1900 <= value <= 2100 and places == 0:
+            kind = "year"
+        else:
+            kind = "number"
+        out.append(Mention(m.group(0), kind, value, places, m.start()))
+        take(m.start(), m.end())
+    for m in _CN_NUMBER.finditer(t):
+        raw = m.group("num")
+        if not free(m.start(), m.end()):
+            continue
+        if raw in {"一", "万", "亿"} or (raw.startswith("十") and m.group("measure") == "分"):
+            continue
+        value = cn_to_decimal(raw)
+        if value is None:
+            continue
+        measure = m.group("measure")
+        is_year = measure == "年" and len(raw) == 4 and all(c in _CN_DIGITS for c in raw)
+        kind = "year" if is_year else "percent" if measure == "%" else "number"
+        out.append(Mention(m.group(0), kind, value, _places(str(value)), m.start()))
+        take(m.start(), m.end())
+    out.sort(key=lambda x: x.start)
+    return out
+
+
+def _norm(d: Decimal) -> Decimal:
+    return d.normalize() if d == d else d
+
+
+class Sources:
+    """The set of values a draft may use, built from source texts."""
+
+    def __init__(self, texts: Iterable[str | None]):
+        self.plain: set[Decimal] = set()
+        self.percent: set[Decimal] = set()
+        for text in texts:
+            for m in extract(text):
+                self.add(m)
+
+    def add(self, m: Mention) -> None:
+        v = _norm(m.value)
+        if m.kind == "percent":
+            self.percent.add(v)
+            self.plain.add(_norm(v / 100))
+        else:
+            self.plain.add(v)
+            if m.kind == "year" or (m.text.endswith("年") and v < 100):
+                # "23年" in staff prose is the year 2023; "2023年" may be written "23年".
+                self.plain.add(v + 2000 if v < 100 else v % 100)
+
+    def _pool(self, m: Mention) -> set[Decimal]:
+        if m.kind == "percent":
+            return self.percent | {_norm(p * 100) for p in self.plain if p <= 1}
+        return self.plain | self.percent
+
+    def grounded(self, m: Mention) -> bool:
+        """True when ``m`` occurs in the sources (a value rounded to ``m``'s decimals also counts)."""
+        pool = self._pool(m)
+        v = _norm(m.value)
+        if v in pool:
+            return True
+        if m.kind == "year" or (m.text.endswith("年") and v < 100):
+            if v + 2000 in pool:
+                return True
+        if m.places >= 1:
+            q = Decimal(1).scaleb(-m.places)
+            return any(p.as_tuple().exponent < -m.places and p.quantize(q) == v.quantize(q) for p in pool)
+        return False
+
+
+def ungrounded(text: str | None, sources: Sources) -> list[str]:
+    """The numbers in ``text`` that its sources do not contain, as written, in order, unique."""
+    seen: list[str] = []
+    for m in extract(text):
+        if not sources.grounded(m) and m.text not in seen:
+            seen.append(m.text)
+    return seen

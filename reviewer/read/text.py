@@ -1,0 +1,181 @@
+"""Text exports of reports (as in shared/seeds): three table layouts, one RawDocument.
+
+- tab-separated rows, empty leading cells standing for merged columns (seeds 000, 002, 003);
+- one cell per line, each line "\\t<cell>", rows separated by blank lines (001, 004);
+- markdown pipe tables ("项目名称 | 劳动仲裁工作经费") and "---" separator rows.
+Blank lines inside a horizontal table do not end it (PDF exports break tables at page ends);
+a line of prose does.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from reviewer.errors import InputError
+from reviewer.model import Cell, Grid, Paragraph, RawDocument
+
+_BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
+_HTML_TAG = re.compile(r"</?(?:b|p|i|u|strong|em|br|span)\b[^>]*>", re.I)
+_SEPARATOR = re.compile(r"^[\s|:\-\t]*-{3,}[\s|:\-\t]*$")
+_PIPE_ROW = re.compile(r"^\s*\|?\s*[^|]+(\s\|\s[^|]*)+\|?\s*$")
+_VERTICAL_CELL = re.compile(r"^\t[^\t]*$")
+
+
+def decode(data: bytes, source: str) -> str:
+    """UTF-8 first (with or without BOM); otherwise let charset-normalizer decide (GBK, GB18030 …)."""
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("这不是文本文件（含二进制内容），请提供 .docx/.xlsx/.pdf 或文本导出", source)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    for enc in ("gb18030",):
+        try:
+            text = data.decode(enc)
+            if _looks_like_text(text):
+                return text
+        except UnicodeDecodeError:
+            continue
+    best = from_bytes(data[:200_000]).best()
+    if best is None:
+        raise InputError("无法识别文本编码，请另存为 UTF-8 后再试", source)
+    return data.decode(best.encoding, errors="replace")
+
+
+def _looks_like_text(text: str) -> bool:
+    sample = text[:20000]
+    if not sample:
+        return False
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\r\n\f") or 0xE000 <= ord(ch) <= 0xF8FF)
+    return bad / len(sample) < 0.01
+
+
+def read_text(path: Path, source: str) -> RawDocument:
+    """Read a plain-text export into Grids and Paragraphs."""
+    text = decode(path.read_bytes(), source)
+    if not _looks_like_text(text):
+        raise InputError("这不是文本文件（含大量不可见字符），请提供 .docx/.xlsx/.pdf 或文本导出", source)
+    return RawDocument(source=source, format="text", blocks=parse_lines(text.splitlines()))
+
+
+def _blank(line: str) -> bool:
+    """Empty or whitespace, but a lone tab is an empty cell of a one-cell-per-line table."""
+    return not line.strip() and "\t" not in line
+
+
+def _clean(line: str) -> str:
+    return _HTML_TAG.sub("", _BOOKMARK.sub("", line)).rstrip("\r\n")
+
+
+def parse_lines(lines: list[str]) -> list[Grid | Paragraph]:
+    """Split lines into blocks. Line numbers in `where` are 1-based."""
+    blocks: list[Grid | Paragraph] = []
+    i, n = 0, len(lines)
+    while i < n:
+        line = _clean(lines[i])
+        if _blank(line) or _SEPARATOR.match(line) or (not line.strip() and not _VERTICAL_CELL.match(line)):
+            i += 1
+            continue
+        if _VERTICAL_CELL.match(line):
+            grid, i = _vertical_block(lines, i)
+            blocks.append(grid)
+        elif "\t" in line.strip("\t") or (line.startswith("\t") and line.count("\t") > 1):
+            grid, i = _tab_block(lines, i)
+            blocks.append(grid)
+        elif _PIPE_ROW.match(line):
+            grid, i = _pipe_block(lines, i)
+            blocks.append(grid)
+        else:
+            blocks.append(Paragraph(text=line.strip(), where=f"line {i + 1}"))
+            i += 1
+    return blocks
+
+
+def _is_tab_row(line: str) -> bool:
+    return "\t" in line and not _VERTICAL_CELL.match(line)
+
+
+def _tab_block(lines: list[str], i: int) -> tuple[Grid, int]:
+    rows: list[list[Cell]] = []
+    start = i
+    while i < len(lines):
+        line = _clean(lines[i])
+        if not line.strip() or _SEPARATOR.match(line):
+            # A blank line may be a page break inside the table: look past it.
+            j = i
+            while j < len(lines) and (not _clean(lines[j]).strip() or _SEPARATOR.match(_clean(lines[j]))):
+                j += 1
+            if j < len(lines) and _is_tab_row(_clean(lines[j])):
+                i = j
+                continue
+            break
+        if not _is_tab_row(line):
+            break
+        rows.append([Cell(text=c.strip(), where=f"line {i + 1}") for c in line.split("\t")])
+        i += 1
+    return Grid(rows=rows, where=f"line {start + 1}"), i
+
+
+def _pipe_block(lines: list[str], i: int) -> tuple[Grid, int]:
+    rows: list[list[Cell]] = []
+    start = i
+    while i < len(lines):
+        line = _clean(lines[i])
+        if _SEPARATOR.match(line):
+            i += 1
+            continue
+        if not line.strip() or not _PIPE_ROW.match(line):
+            break
+        body = line.strip()
+        body = body[1:] if body.startswith("|") else body
+        body = body[:-1] if body.endswith("|") else body
+        rows.append([Cell(text=c.strip(), where=f"line {i + 1}") for c in body.split("|")])
+        i += 1
+    return Grid(rows=rows, where=f"line {start + 1}"), i
+
+
+def _vertical_block(lines: list[str], i: int) -> tuple[Grid, int]:
+    """Cells one per line; a blank line ends a row. Rows split by a stray blank line are rejoined
+    when they add up to the header's width (seed 001: "⇥9", blank, then the rest of row 9)."""
+    groups: list[list[Cell]] = []
+    current: list[Cell] = []
+    start = i
+    while i < len(lines):
+        raw = _clean(lines[i])
+        if _VERTICAL_CELL.match(raw):
+            text = raw[1:].replace("\u3000", " ").strip()
+            current.append(Cell(text=text, where=f"line {i + 1}"))
+            i += 1
+            continue
+        if not raw.strip():
+            if current:
+                groups.append(current)
+                current = []
+            # Two or more blank lines followed by prose end the table; blank lines followed by
+            # more cells continue it.
+            j = i
+            while j < len(lines) and _blank(_clean(lines[j])):
+                j += 1
+            if j < len(lines) and _VERTICAL_CELL.match(_clean(lines[j])):
+                i = j
+                continue
+            i = j
+            break
+        break
+    if current:
+        groups.append(current)
+    width = len(groups[0]) if groups else 0
+    rows: list[list[Cell]] = []
+    k = 0
+    while k < len(groups):
+        g = groups[k]
+        if width >= 4 and len(g) < width and k + 1 < len(groups) and len(g) + len(groups[k + 1]) == width:
+            rows.append(g + groups[k + 1])
+            k += 2
+            continue
+        rows.append(g)
+        k += 1
+    return Grid(rows=rows, where=f"line {start + 1}"), i

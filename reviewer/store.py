@@ -1,0 +1,711 @@
+"""SQLite store for review sessions: documents, rows, findings, drafts, decisions and an audit log.
+
+One connection per operation (safe across threads and processes), WAL journal, writes inside
+``BEGIN IMMEDIATE`` so two reviewers deciding at once serialise instead of overwriting each
+other. Schema changes are small functions in ``MIGRATIONS``, applied in order and recorded in
+``_migrations`` so an old database opens in a new version.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
+
+from reviewer.codes import SEVERITY_ORDER, code_name, severity_name, status_name
+from reviewer.model import Document, Draft, ReviewError
+
+ACTIONS = ("accept", "edit", "reject", "reopen")
+_STATUS_OF = {"accept": "accepted", "edit": "edited", "reject": "rejected", "reopen": "open"}
+DEFAULT_REVIEWER = "local"
+
+
+class StoreError(Exception):
+    """A request the store cannot carry out; ``str(err)`` is one Chinese line for the reviewer."""
+
+
+# ------------------------------------------------------------------ migrations
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
+
+
+def migration(fn: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Connection], None]:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_initial(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            notices TEXT NOT NULL DEFAULT '[]',
+            errors TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE TABLE documents (
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            title TEXT,
+            year INTEGER,
+            kind TEXT NOT NULL,
+            drafted INTEGER NOT NULL DEFAULT 0,
+            body TEXT NOT NULL,
+            PRIMARY KEY (session_id, id)
+        );
+        CREATE TABLE projects (
+            session_id TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (session_id, doc_id, id),
+            FOREIGN KEY (session_id, doc_id) REFERENCES documents(session_id, id)
+        );
+        CREATE TABLE rows (
+            session_id TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            project_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (session_id, doc_id, id),
+            FOREIGN KEY (session_id, doc_id) REFERENCES documents(session_id, id)
+        );
+        CREATE TABLE findings (
+            session_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            local_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            code TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            project_id TEXT,
+            project_name TEXT NOT NULL DEFAULT '',
+            row_id TEXT,
+            indicator TEXT NOT NULL DEFAULT '',
+            target TEXT NOT NULL DEFAULT '',
+            actual TEXT NOT NULL DEFAULT '',
+            weight TEXT NOT NULL DEFAULT '',
+            score TEXT NOT NULL DEFAULT '',
+            message TEXT NOT NULL,
+            evidence TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'accepted', 'edited', 'rejected')),
+            final_text TEXT,
+            reason TEXT,
+            decided_by TEXT,
+            decided_at TEXT,
+            decision_id INTEGER,
+            PRIMARY KEY (session_id, id),
+            FOREIGN KEY (session_id, doc_id) REFERENCES documents(session_id, id)
+        );
+        CREATE INDEX findings_order ON findings(session_id, seq);
+        -- LLM / offline drafts: machine text, never overwritten by a reviewer.
+        CREATE TABLE drafts (
+            session_id TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            project_id TEXT NOT NULL,
+            row_id TEXT,
+            finding_id TEXT,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            text TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (session_id, doc_id, seq)
+        );
+        CREATE INDEX drafts_row ON drafts(session_id, doc_id, row_id);
+        -- Human decisions: the reviewer's final text, kept apart from the drafts.
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL,
+            finding_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            text TEXT,
+            reason TEXT,
+            reviewer TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX decisions_finding ON decisions(session_id, finding_id);
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            what TEXT NOT NULL,
+            target TEXT,
+            from_value TEXT,
+            to_value TEXT
+        );
+        CREATE INDEX audit_session ON audit(session_id, id);
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+        CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
+            BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+        CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+            BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+        """
+    )
+
+
+# ------------------------------------------------------------------ records
+
+
+@dataclass
+class FindingRecord:
+    """A finding as the UI and the API see it: session-unique id, row cells, review state."""
+
+    id: str
+    doc_id: str
+    local_id: str
+    seq: int
+    code: str
+    severity: str
+    project_id: str | None
+    project_name: str
+    row_id: str | None
+    indicator: str
+    target: str
+    actual: str
+    weight: str
+    score: str
+    message: str
+    evidence: dict[str, Any]
+    status: str
+    final_text: str | None = None
+    reason: str | None = None
+    decided_by: str | None = None
+    decided_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("seq")
+        out["code_name"] = code_name(self.code)
+        out["severity_name"] = severity_name(self.severity)
+        out["status_name"] = status_name(self.status)
+        return out
+
+
+@dataclass
+class SessionInfo:
+    id: str
+    title: str
+    created_at: str
+    created_by: str
+    notices: list[str] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    documents: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class FindingFilter:
+    """Empty fields match everything; ``project`` is "doc_id/project_id"."""
+
+    code: str | None = None
+    severity: str | None = None
+    project: str | None = None
+    status: str | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses, args = [], []
+        if self.code:
+            clauses.append("code = ?")
+            args.append(self.code)
+        if self.severity:
+            clauses.append("severity = ?")
+            args.append(self.severity)
+        if self.project and "/" in self.project:
+            doc_id, project_id = self.project.split("/", 1)
+            clauses.append("doc_id = ? AND project_id = ?")
+            args += [doc_id, project_id]
+        if self.status == "decided":
+            clauses.append("status != 'open'")
+        elif self.status:
+            clauses.append("status = ?")
+            args.append(self.status)
+        return "".join(f" AND {c}" for c in clauses), args
+
+
+@dataclass
+class FindingDetail:
+    """Everything the detail panel shows for one finding, read in one go."""
+
+    finding: FindingRecord
+    document: dict[str, Any]
+    project: dict[str, Any] | None
+    row: dict[str, Any] | None
+    explanation_draft: Draft | None
+    rejected_drafts: list[Draft]
+    critique: Draft | None
+    history: list[dict[str, Any]]
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def plain(obj: Any) -> Any:
+    """A JSON-ready copy of a model tree, *including* fields marked exclude=True.
+
+    The public JSON contract leaves those out, but export needs them (titles, budget cell
+    text) to rebuild a report's original layout. Decimals become strings so they round-trip.
+    """
+    if isinstance(obj, BaseModel):
+        return {name: plain(getattr(obj, name)) for name in type(obj).model_fields}
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set)):
+        return [plain(v) for v in obj]
+    if isinstance(obj, Decimal):
+        return str(obj)
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    try:
+        return to_jsonable_python(obj)
+    except Exception:  # noqa: BLE001 - evidence may hold anything; show it rather than fail
+        return str(obj)
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(plain(obj), ensure_ascii=False)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+    return str(value)
+
+
+def _finding_record(r: sqlite3.Row) -> FindingRecord:
+    return FindingRecord(
+        id=r["id"], doc_id=r["doc_id"], local_id=r["local_id"], seq=r["seq"], code=r["code"],
+        severity=r["severity"], project_id=r["project_id"], project_name=r["project_name"],
+        row_id=r["row_id"], indicator=r["indicator"], target=r["target"], actual=r["actual"],
+        weight=r["weight"], score=r["score"], message=r["message"], evidence=json.loads(r["evidence"]),
+        status=r["status"], final_text=r["final_text"], reason=r["reason"],
+        decided_by=r["decided_by"], decided_at=r["decided_at"],
+    )
+
+
+def _state(r: sqlite3.Row) -> dict[str, Any]:
+    return {"status": r["status"], "text": r["final_text"], "reason": r["reason"]}
+
+
+# ------------------------------------------------------------------ the store
+
+
+class Store:
+    """Review sessions in one SQLite file (default: settings.db_path under REVIEWER_HOME)."""
+
+    def __init__(self, path: str | Path | None = None):
+        if path is None:
+            from reviewer.settings import get_settings
+
+            path = get_settings().db_path
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            # WAL is a property of the file: readers never block the one writer, and a killed
+            # process loses nothing that was committed.
+            db.execute("PRAGMA journal_mode=WAL")
+            self._migrate(db)
+
+    # -------------------------------------------------------------- plumbing
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("PRAGMA busy_timeout = 30000")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA synchronous = FULL")
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _tx(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """One transaction on a fresh connection; IMMEDIATE for writes so read-then-write is atomic."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            done = {r[0] for r in db.execute("SELECT name FROM _migrations")}
+            for fn in MIGRATIONS:
+                if fn.__name__ not in done:
+                    fn(db)
+                    db.execute("INSERT INTO _migrations VALUES (?, ?)", (fn.__name__, now()))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def migrations_applied(self) -> list[str]:
+        with self._connect() as db:
+            return [r[0] for r in db.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+    # -------------------------------------------------------------- sessions
+
+    def create_session(
+        self,
+        documents: Sequence[Document],
+        *,
+        errors: Iterable[ReviewError] = (),
+        notices: Iterable[str] = (),
+        title: str | None = None,
+        user: str = DEFAULT_REVIEWER,
+    ) -> str:
+        """Store a reviewed batch as a new session and return its id."""
+        sid = uuid.uuid4().hex[:12]
+        errors = [{"source": e.source, "message": e.message} for e in errors]
+        title = title or _session_title(documents, errors)
+        seq = 0
+        with self._tx(write=True) as db:
+            db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
+                (sid, title, now(), user, json.dumps(list(notices), ensure_ascii=False),
+                 json.dumps(errors, ensure_ascii=False)),
+            )
+            for d_index, doc in enumerate(documents, 1):
+                doc_id = f"d{d_index}"
+                body = plain(doc)
+                body["findings"], body["drafts"] = [], None
+                db.execute(
+                    "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (sid, doc_id, d_index, doc.source, doc.title, doc.year, doc.kind,
+                     int(doc.drafts is not None), json.dumps(body, ensure_ascii=False)),
+                )
+                rows_by_id = {}
+                names = {}
+                for p_index, project in enumerate(doc.projects):
+                    names[project.id] = project.name
+                    pbody = plain(project)
+                    pbody["rows"] = []
+                    db.execute("INSERT INTO projects VALUES (?, ?, ?, ?, ?, ?)",
+                               (sid, doc_id, project.id, p_index, project.name, json.dumps(pbody, ensure_ascii=False)))
+                    db.executemany(
+                        "INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?)",
+                        [(sid, doc_id, r.id, project.id, r_index, _dumps(r)) for r_index, r in enumerate(project.rows)],
+                    )
+                    rows_by_id.update({r.id: r for r in project.rows})
+                finding_rows = []
+                for f in doc.findings:
+                    seq += 1
+                    row = rows_by_id.get(f.row_id or "")
+                    finding_rows.append((
+                        sid, f"{doc_id}.{f.id}", doc_id, f.id, seq, f.code, f.severity, f.project_id,
+                        names.get(f.project_id or "", ""), f.row_id,
+                        row.indicator if row else "", _cell(row.target) if row else "",
+                        _cell(row.actual) if row else "",
+                        (row.weight_text or _cell(row.weight)) if row else "",
+                        (row.score_text or _cell(row.score)) if row else "",
+                        f.message, _dumps(f.evidence),
+                    ))
+                db.executemany(
+                    "INSERT INTO findings (session_id, id, doc_id, local_id, seq, code, severity, project_id,"
+                    " project_name, row_id, indicator, target, actual, weight, score, message, evidence)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    finding_rows,
+                )
+                db.executemany(
+                    "INSERT INTO drafts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(sid, doc_id, k, d.project_id, d.row_id, f"{doc_id}.{d.finding_id}" if d.finding_id else None,
+                      d.kind, d.status, d.text, _dumps(d)) for k, d in enumerate(doc.drafts or [])],
+                )
+            self._audit(db, sid, user, "create_session", None, None,
+                        {"documents": len(documents), "findings": seq, "errors": len(errors)})
+        return sid
+
+    def list_sessions(self, limit: int = 200) -> list[SessionInfo]:
+        """Newest first, with per-status counts."""
+        with self._tx() as db:
+            rows = db.execute("SELECT * FROM sessions ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)).fetchall()
+            return [self._session_info(db, r) for r in rows]
+
+    def get_session(self, sid: str) -> SessionInfo:
+        with self._tx() as db:
+            r = db.execute("SELECT * FROM sessions WHERE id = ?", (sid,)).fetchone()
+            if r is None:
+                raise StoreError(f"找不到审阅会话 {sid}")
+            return self._session_info(db, r)
+
+    @staticmethod
+    def _session_info(db: sqlite3.Connection, r: sqlite3.Row) -> SessionInfo:
+        counts = {s: 0 for s in ("open", "accepted", "edited", "rejected")}
+        for status, n in db.execute("SELECT status, count(*) FROM findings WHERE session_id = ? GROUP BY status",
+                                    (r["id"],)):
+            counts[status] = n
+        ndocs = db.execute("SELECT count(*) FROM documents WHERE session_id = ?", (r["id"],)).fetchone()[0]
+        return SessionInfo(id=r["id"], title=r["title"], created_at=r["created_at"], created_by=r["created_by"],
+                           notices=json.loads(r["notices"]), errors=json.loads(r["errors"]), documents=ndocs,
+                           counts=counts)
+
+    def counts(self, sid: str) -> dict[str, int]:
+        return self.get_session(sid).counts
+
+    # -------------------------------------------------------------- documents
+
+    def load_documents(self, sid: str) -> list[Document]:
+        """Rebuild the session's Documents (local finding ids f1…, drafts as stored)."""
+        with self._tx() as db:
+            docs = []
+            for d in db.execute("SELECT * FROM documents WHERE session_id = ? ORDER BY seq", (sid,)).fetchall():
+                body = json.loads(d["body"])
+                projects = []
+                for p in db.execute("SELECT * FROM projects WHERE session_id = ? AND doc_id = ? ORDER BY seq",
+                                    (sid, d["id"])):
+                    pbody = json.loads(p["body"])
+                    pbody["rows"] = [json.loads(r["body"]) for r in db.execute(
+                        "SELECT body FROM rows WHERE session_id = ? AND doc_id = ? AND project_id = ? ORDER BY seq",
+                        (sid, d["id"], p["id"]))]
+                    projects.append(pbody)
+                body["projects"] = projects
+                body["findings"] = [
+                    {"id": f["local_id"], "code": f["code"], "severity": f["severity"], "project_id": f["project_id"],
+                     "row_id": f["row_id"], "message": f["message"], "evidence": json.loads(f["evidence"])}
+                    for f in db.execute("SELECT * FROM findings WHERE session_id = ? AND doc_id = ? ORDER BY seq",
+                                        (sid, d["id"]))
+                ]
+                drafts = [json.loads(r["body"]) for r in db.execute(
+                    "SELECT body FROM drafts WHERE session_id = ? AND doc_id = ? ORDER BY seq", (sid, d["id"]))]
+                body["drafts"] = drafts if d["drafted"] else None
+                docs.append(Document.model_validate(body))
+            if not docs and db.execute("SELECT 1 FROM sessions WHERE id = ?", (sid,)).fetchone() is None:
+                raise StoreError(f"找不到审阅会话 {sid}")
+            return docs
+
+    def document_ids(self, sid: str) -> list[tuple[str, str]]:
+        """(doc_id, source) in order."""
+        with self._connect() as db:
+            return [(r[0], r[1]) for r in db.execute(
+                "SELECT id, source FROM documents WHERE session_id = ? ORDER BY seq", (sid,))]
+
+    def coverage(self, sid: str) -> list[tuple[str, dict[str, Any]]]:
+        """(source, coverage dict) per document."""
+        with self._connect() as db:
+            return [(r["source"], json.loads(r["body"]).get("coverage") or {}) for r in db.execute(
+                "SELECT source, body FROM documents WHERE session_id = ? ORDER BY seq", (sid,))]
+
+    def filter_options(self, sid: str) -> dict[str, list[tuple[str, str]]]:
+        """Choices for the filters: codes, severities and projects present in the session."""
+        with self._connect() as db:
+            codes = [r[0] for r in db.execute(
+                "SELECT code FROM findings WHERE session_id = ? GROUP BY code ORDER BY min(seq)", (sid,))]
+            severities = [r[0] for r in db.execute(
+                "SELECT DISTINCT severity FROM findings WHERE session_id = ?", (sid,))]
+            ndocs = db.execute("SELECT count(*) FROM documents WHERE session_id = ?", (sid,)).fetchone()[0]
+            projects = []
+            for r in db.execute(
+                "SELECT p.doc_id, p.id, p.name, d.source, d.seq FROM projects p JOIN documents d"
+                " ON d.session_id = p.session_id AND d.id = p.doc_id WHERE p.session_id = ? ORDER BY d.seq, p.seq",
+                (sid,),
+            ):
+                label = r["name"] if ndocs == 1 else f"{r['name']}（{Path(r['source']).name}）"
+                projects.append((label, f"{r['doc_id']}/{r['id']}"))
+        return {
+            "codes": [(code_name(c), c) for c in codes],
+            "severities": [(severity_name(s), s) for s in sorted(severities, key=lambda s: SEVERITY_ORDER.get(s, 9))],
+            "projects": projects,
+        }
+
+    # -------------------------------------------------------------- findings
+
+    def query_findings(self, sid: str, flt: FindingFilter | None = None, offset: int = 0,
+                       limit: int = 50) -> tuple[int, list[FindingRecord]]:
+        """One page of findings in document order, and how many match the filter in all."""
+        where, args = (flt or FindingFilter()).where()
+        with self._tx() as db:
+            total = db.execute(f"SELECT count(*) FROM findings WHERE session_id = ?{where}", [sid, *args]).fetchone()[0]
+            rows = db.execute(f"SELECT * FROM findings WHERE session_id = ?{where} ORDER BY seq LIMIT ? OFFSET ?",
+                              [sid, *args, limit, offset]).fetchall()
+        return total, [_finding_record(r) for r in rows]
+
+    def finding_order(self, sid: str, flt: FindingFilter | None = None) -> list[tuple[str, str]]:
+        """(id, status) of every matching finding in order: enough to page and to find the next open one."""
+        where, args = (flt or FindingFilter()).where()
+        with self._connect() as db:
+            return [(r[0], r[1]) for r in db.execute(
+                f"SELECT id, status FROM findings WHERE session_id = ?{where} ORDER BY seq", [sid, *args])]
+
+    def get_finding(self, sid: str, fid: str) -> FindingRecord:
+        with self._connect() as db:
+            r = db.execute("SELECT * FROM findings WHERE session_id = ? AND id = ?", (sid, fid)).fetchone()
+        if r is None:
+            raise StoreError(f"会话 {sid} 中找不到问题 {fid}")
+        return _finding_record(r)
+
+    def finding_detail(self, sid: str, fid: str) -> FindingDetail:
+        """The finding with its document, project, row cells, drafts and decision history."""
+        with self._tx() as db:
+            r = db.execute("SELECT * FROM findings WHERE session_id = ? AND id = ?", (sid, fid)).fetchone()
+            if r is None:
+                raise StoreError(f"会话 {sid} 中找不到问题 {fid}")
+            f = _finding_record(r)
+            d = db.execute("SELECT source, title, year, kind FROM documents WHERE session_id = ? AND id = ?",
+                           (sid, f.doc_id)).fetchone()
+            p = db.execute("SELECT body FROM projects WHERE session_id = ? AND doc_id = ? AND id = ?",
+                           (sid, f.doc_id, f.project_id)).fetchone()
+            row = None
+            if f.row_id:
+                rr = db.execute("SELECT body FROM rows WHERE session_id = ? AND doc_id = ? AND id = ?",
+                                (sid, f.doc_id, f.row_id)).fetchone()
+                row = json.loads(rr["body"]) if rr else None
+            drafts = [Draft.model_validate(json.loads(x["body"])) for x in db.execute(
+                "SELECT body FROM drafts WHERE session_id = ? AND doc_id = ? AND (finding_id = ? OR"
+                " (project_id IS ? AND row_id IS ?)) ORDER BY seq",
+                (sid, f.doc_id, fid, f.project_id, f.row_id))]
+            history = [dict(h) for h in db.execute(
+                "SELECT action, text, reason, reviewer, at FROM decisions WHERE session_id = ? AND finding_id = ?"
+                " ORDER BY id", (sid, fid))]
+        explanation = next((x for x in drafts if x.kind == "explanation" and x.status == "ok" and x.row_id), None)
+        rejected = [x for x in drafts if x.kind == "explanation" and x.status == "rejected"]
+        critiques = [x for x in drafts if x.kind == "critique" and x.status == "ok"]
+        # Prefer the critique written for this very finding; fall back to one for its row.
+        critique = next((x for x in critiques if x.finding_id == f.local_id), None)
+        if critique is None:
+            critique = next((x for x in critiques if x.finding_id is None), None)
+        return FindingDetail(
+            finding=f, document=dict(d) if d else {}, project=json.loads(p["body"]) if p else None, row=row,
+            explanation_draft=explanation, rejected_drafts=rejected, critique=critique, history=history,
+        )
+
+    def explanation_draft(self, sid: str, fid: str) -> str | None:
+        """Text of the usable explanation draft for the finding's row, if any."""
+        draft = self.finding_detail(sid, fid).explanation_draft
+        return draft.text if draft else None
+
+    # -------------------------------------------------------------- decisions
+
+    def decide(self, sid: str, fid: str, action: str, text: str | None = None,
+               reviewer: str = DEFAULT_REVIEWER) -> FindingRecord:
+        """Record a decision (accept | edit | reject | reopen) and return the updated finding.
+
+        accept takes ``text`` as the final 偏差原因分析 (the row's draft when empty); edit requires
+        text; reject takes ``text`` as the optional reason. Committed before returning.
+        """
+        if action not in ACTIONS:
+            raise StoreError(f"未知操作 {action!r}，应为 accept、edit、reject 或 reopen")
+        text = (text or "").strip() or None
+        if action == "edit" and not text:
+            raise StoreError("修改后采纳需要填写修改后的文字")
+        final_text = reason = None
+        if action == "accept":
+            final_text = text or self.explanation_draft(sid, fid)
+        elif action == "edit":
+            final_text = text
+        elif action == "reject":
+            reason = text
+        at = now()
+        with self._tx(write=True) as db:
+            r = db.execute("SELECT * FROM findings WHERE session_id = ? AND id = ?", (sid, fid)).fetchone()
+            if r is None:
+                raise StoreError(f"会话 {sid} 中找不到问题 {fid}")
+            before = _state(r)
+            cur = db.execute(
+                "INSERT INTO decisions (session_id, finding_id, action, text, reason, reviewer, at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)", (sid, fid, action, final_text, reason, reviewer, at))
+            status = _STATUS_OF[action]
+            opened = status == "open"
+            db.execute(
+                "UPDATE findings SET status = ?, final_text = ?, reason = ?, decided_by = ?, decided_at = ?,"
+                " decision_id = ? WHERE session_id = ? AND id = ?",
+                (status, final_text, reason, None if opened else reviewer, None if opened else at,
+                 None if opened else cur.lastrowid, sid, fid))
+            after = {"status": status, "text": final_text, "reason": reason}
+            self._audit(db, sid, reviewer, action, fid, before, after, at=at)
+            r = db.execute("SELECT * FROM findings WHERE session_id = ? AND id = ?", (sid, fid)).fetchone()
+        return _finding_record(r)
+
+    def decisions(self, sid: str) -> list[dict[str, Any]]:
+        with self._connect() as db:
+            return [dict(r) for r in db.execute("SELECT * FROM decisions WHERE session_id = ? ORDER BY id", (sid,))]
+
+    def row_texts(self, sid: str) -> dict[tuple[str, str], dict[str, Any]]:
+        """Final 偏差原因分析 per (doc_id, row_id): the latest accepted/edited decision with text wins."""
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        with self._connect() as db:
+            for r in db.execute(
+                "SELECT doc_id, row_id, final_text, decided_by, decided_at, status FROM findings"
+                " WHERE session_id = ? AND row_id IS NOT NULL AND status IN ('accepted', 'edited')"
+                " AND final_text IS NOT NULL ORDER BY decision_id", (sid,)
+            ):
+                out[(r["doc_id"], r["row_id"])] = dict(r)
+        return out
+
+    # -------------------------------------------------------------- audit
+
+    @staticmethod
+    def _audit(db: sqlite3.Connection, sid: str, who: str, what: str, target: str | None,
+               before: Any, after: Any, at: str | None = None) -> None:
+        db.execute(
+            "INSERT INTO audit (session_id, at, who, what, target, from_value, to_value) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (sid, at or now(), who, what, target,
+             None if before is None else json.dumps(before, ensure_ascii=False),
+             None if after is None else json.dumps(after, ensure_ascii=False)))
+
+    def log(self, sid: str, who: str, what: str, target: str | None = None, detail: Any = None) -> None:
+        """Append an event that changes no finding (an export, say) to the audit log."""
+        with self._tx(write=True) as db:
+            self._audit(db, sid, who, what, target, None, detail)
+
+    def audit_log(self, sid: str) -> list[dict[str, Any]]:
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM audit WHERE session_id = ? ORDER BY id", (sid,)).fetchall()
+        return [
+            {"id": r["id"], "at": r["at"], "who": r["who"], "what": r["what"], "target": r["target"],
+             "from": json.loads(r["from_value"]) if r["from_value"] else None,
+             "to": json.loads(r["to_value"]) if r["to_value"] else None}
+            for r in rows
+        ]
+
+
+def _session_title(documents: Sequence[Document], errors: list[dict[str, str]]) -> str:
+    names = [Path(d.source).name for d in documents] or [Path(e["source"]).name for e in errors]
+    if not names:
+        return "空审阅"
+    first = documents[0].title if documents and documents[0].title else names[0]
+    return first if len(names) == 1 else f"{first} 等 {len(names)} 份"
+
+
+__all__ = ["Store", "StoreError", "FindingRecord", "FindingFilter", "FindingDetail", "SessionInfo", "ACTIONS",
+           "MIGRATIONS", "plain"]
