@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from reviewer.model import Budget, Cell, Document, Grid, IndicatorRow, Paragraph, Project, RawDocument, Total
-from reviewer.values import is_plain_number, normalise_text, to_decimal, years_in
+from reviewer.values import is_plain_number, normalise_text, parse_value, to_decimal, years_in
 
 # ------------------------------------------------------------------ vocabulary
 
@@ -518,16 +518,15 @@ def _by_content(h: Header, cells: list[str]) -> dict[str, str] | None:
     rest = items[i:]
     if not rest:
         return None
-    # Anchor: the last pair of plain numbers is 分值, 得分; what follows is the explanation.
-    anchor = None
-    for j in range(len(rest) - 1, 0, -1):
-        if is_plain_number(rest[j]) and is_plain_number(rest[j - 1]) and j - 1 >= 1:
-            anchor = j - 1
-            break
+    # Anchor: 分值, 得分 are the first pair of plain numbers after the mandatory text cells
+    # (indicator, target, actual); failing that, the last pair. What follows is the explanation.
+    mandatory = len([f for f in h.text_fields() if f in {"indicator", "target", "actual"}])
+    pairs = [j for j in range(1, len(rest) - 1) if is_plain_number(rest[j]) and is_plain_number(rest[j + 1])]
+    anchor = next((j for j in pairs if j >= mandatory), pairs[-1] if pairs else None)
     if anchor is not None:
         texts = rest[:anchor]
         out["weight"], out["score"] = rest[anchor], rest[anchor + 1]
-        out["explanation"] = "；".join(rest[anchor + 2:])
+        out["explanation"] = "；".join(x for x in rest[anchor + 2:] if not is_plain_number(x))
     else:
         texts = rest
         if len(texts) >= 3 and is_plain_number(texts[-1]) and h.cols.get("weight") is not None:
@@ -536,7 +535,7 @@ def _by_content(h: Header, cells: list[str]) -> dict[str, str] | None:
     fields = [f for f in h.text_fields()]
     # "社会公众满意度" is a 二级指标 in some templates and a 三级指标 in others: when taking it
     # as a level leaves no room for indicator and target, it was the indicator.
-    if "level2" in out and len(texts) < min(2, len(fields)) and not h.cols.get("level2") is None:
+    if "level2" in out and texts and parse_value(texts[0]).kind in {"quantitative", "date"}:
         texts = [out.pop("level2")] + texts
     if h.cols.get("explanation") is not None and anchor is None and len(texts) > len(fields):
         out["explanation"] = texts[-1]

@@ -1,0 +1,101 @@
+"""What every check shares: the finding codes' severities, a context that records findings
+and coverage, and small helpers for reading a row's figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from reviewer.checks.rules import Rules
+from reviewer.model import CoverageEntry, Document, Finding, IndicatorRow, Project
+from reviewer.values import Value, parse_value
+
+SEVERITY: dict[str, str] = {
+    "EMPTY_ACTUAL": "warning", "ACTUAL_COPIES_TARGET": "warning", "TARGET_NOT_MEASURABLE": "warning",
+    "SCORE_OVER_WEIGHT": "error", "UNEXPLAINED_DEDUCTION": "warning", "UNEXPLAINED_DEVIATION": "warning",
+    "FULL_SCORE_ON_SHORTFALL": "error", "BOILERPLATE_EXPLANATION": "warning", "MISPLACED_INDICATOR": "warning",
+    "GENERIC_INDICATOR": "info", "DIRECTION_ERROR": "warning", "YEAR_MISMATCH": "warning",
+    "CATEGORY_MISMATCH": "info", "INCONSISTENT_FIGURES": "error", "ARITHMETIC_ERROR": "error",
+    "DUPLICATE_INDICATOR_SET": "warning", "EXACT_THRESHOLD_PATTERN": "info",
+}
+
+
+@dataclass
+class Ctx:
+    doc: Document
+    rules: Rules
+
+    def add(self, code: str, project: Project | None, row: IndicatorRow | None, message: str,
+            **evidence: Any) -> None:
+        """Record a finding; `evidence` gets the row's cells automatically."""
+        ev: dict[str, Any] = {}
+        if row is not None:
+            ev["cells"] = {"indicator": row.indicator, "target": row.target, "actual": row.actual,
+                           "weight": _s(row.weight), "score": _s(row.score), "explanation": row.explanation,
+                           "where": row.where}
+        ev.update({k: _s(v) for k, v in evidence.items()})
+        self.doc.findings.append(Finding(
+            id="", code=code, severity=SEVERITY[code],  # type: ignore[arg-type]
+            project_id=project.id if project else None, row_id=row.id if row else None,
+            message=message, evidence=ev))
+
+    def _cov(self, code: str) -> CoverageEntry:
+        return self.doc.coverage.setdefault(code, CoverageEntry())
+
+    def checked(self, code: str, n: int = 1) -> None:
+        self._cov(code).checked += n
+
+    def skip(self, code: str, reason: str, n: int = 1) -> None:
+        cov = self._cov(code)
+        cov.skipped[reason] = cov.skipped.get(reason, 0) + n
+
+
+def _s(v: Any) -> Any:
+    """Evidence is JSON: Decimals become strings as written ("0.9422"), exact."""
+    if isinstance(v, Decimal):
+        return format(v.normalize(), "f") if v == v.to_integral_value() else str(v)
+    if isinstance(v, dict):
+        return {k: _s(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_s(x) for x in v]
+    return v
+
+
+def fmt(d: Decimal | None, places: int = 2) -> str:
+    """A figure for a message: 0.9422 → "94.22%" is pct(); this is plain: 9.4000 → "9.4"."""
+    if d is None:
+        return "—"
+    q = d.quantize(Decimal(1).scaleb(-places))
+    s = format(q, "f")
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def pct(d: Decimal | None) -> str:
+    return "—" if d is None else fmt(d * 100) + "%"
+
+
+def values(row: IndicatorRow) -> tuple[Value, Value]:
+    return parse_value(row.target), parse_value(row.actual)
+
+
+def rows(doc: Document) -> Iterable[tuple[Project, IndicatorRow]]:
+    for p in doc.projects:
+        for r in p.rows:
+            yield p, r
+
+
+def explanation_missing(row: IndicatorRow) -> bool:
+    t = (row.explanation or "").strip().strip("。.").strip()
+    return t in {"", "无", "/", "—", "-", "无偏差", "没有", "不适用", "已完成", "完成"}
+
+
+CheckFn = Callable[[Ctx], None]
+CHECKS: list[CheckFn] = []
+
+
+def check(fn: CheckFn) -> CheckFn:
+    """Register a check; they run in registration order."""
+    CHECKS.append(fn)
+    return fn

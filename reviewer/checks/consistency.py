@@ -1,0 +1,148 @@
+"""Checks that compare cells with each other and with the report: INCONSISTENT_FIGURES, YEAR_MISMATCH."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from reviewer.checks.base import Ctx, check, fmt, pct, rows, values
+from reviewer.tables import norm
+from reviewer.values import normalise_text, parse_value, years_in
+
+CAPPED_RATES = re.compile(r"(执行率|到位率|发放率|覆盖率|合格率|满意度|满意率|准确率|及时率|签订率|结案率|达标率)$")
+FUND_DOC = re.compile(r"[\u4e00-\u9fff]{1,3}财[\u4e00-\u9fff]{1,2}[\[【〔(（]\s*(\d{4})\s*[\]】〕)）]\s*(\d+)\s*号")
+
+
+@check
+def execution_rate_row(ctx: Ctx) -> None:
+    """A 预算执行率 row must agree with the funding table."""
+    for p, r in rows(ctx.doc):
+        if "预算执行率" not in norm(r.indicator):
+            continue
+        b = p.budget
+        rate = b.rate if b and b.rate is not None else (b.spent / b.full if b and b.full and b.spent is not None else None)
+        _, actual = values(r)
+        if rate is None or actual.kind != "quantitative" or not actual.percent:
+            ctx.skip("INCONSISTENT_FIGURES", "无法对照资金表执行率")
+            continue
+        ctx.checked("INCONSISTENT_FIGURES")
+        assert actual.scaled is not None
+        if abs(actual.scaled - rate) > ctx.rules.rate_tolerance:
+            ctx.add("INCONSISTENT_FIGURES", p, r,
+                    f"指标行“预算执行率”实际完成值填 {r.actual}，但项目资金表的执行率为 {pct(rate)}"
+                    f"（{fmt(b.spent) if b else '—'}/{fmt(b.full) if b else '—'}），两处不一致。",
+                    row_rate=actual.scaled, table_rate=rate)
+
+
+@check
+def impossible_or_mixed_units(ctx: Ctx) -> None:
+    for p, r in rows(ctx.doc):
+        target, actual = values(r)
+        if actual.kind != "quantitative":
+            continue
+        ctx.checked("INCONSISTENT_FIGURES")
+        ind = norm(r.indicator)
+        if actual.percent and actual.scaled is not None and actual.scaled > 1 and CAPPED_RATES.search(ind):
+            ctx.add("INCONSISTENT_FIGURES", p, r, f"“{r.indicator}”的实际完成值 {r.actual} 超过 100%，该比率不可能超过 100%。")
+        elif target.kind == "quantitative" and (target.unit or actual.unit) and target.unit != actual.unit \
+                and not (target.unit and actual.unit and target.base_unit == actual.base_unit and target.unit == actual.unit):
+            ctx.add("INCONSISTENT_FIGURES", p, r,
+                    f"“{r.indicator}”指标值“{r.target}”与实际完成值“{r.actual}”计量单位不同"
+                    f"（{target.unit or '无单位'} / {actual.unit or '无单位'}），无法比较。",
+                    target_unit=target.unit, actual_unit=actual.unit)
+
+
+@check
+def budget_rate_over_100(ctx: Ctx) -> None:
+    for p in ctx.doc.projects:
+        b = p.budget
+        if b and b.rate is not None and b.rate > 1 + ctx.rules.rate_tolerance:
+            ctx.add("INCONSISTENT_FIGURES", p, None, f"“{p.name}”预算执行率 {pct(b.rate)} 超过 100%，执行数大于预算数，请核实。")
+
+
+@check
+def title_names_other_fund(ctx: Ctx) -> None:
+    for p in ctx.doc.projects:
+        if not p.title:
+            continue
+        t, n = FUND_DOC.search(normalise_text(p.title)), FUND_DOC.search(normalise_text(p.name))
+        if not t or not n:
+            continue
+        ctx.checked("INCONSISTENT_FIGURES")
+        if t.groups() != n.groups():
+            ctx.add("INCONSISTENT_FIGURES", p, None,
+                    f"表格标题引用的资金文件（{t.group(0)}）与项目名称中的文件（{n.group(0)}）不一致，"
+                    f"请核实本表对应哪一笔资金。", title=p.title, name=p.name)
+
+
+@check
+def narrative_total(ctx: Ctx) -> None:
+    """The score stated in the report's text must match the table's 总分."""
+    totals = [p for p in ctx.doc.projects if p.total and p.total.score is not None and p.rows]
+    if ctx.doc.kind != "department_selfeval" or len(totals) != 1:
+        return
+    table = totals[0]
+    assert table.total is not None and table.total.score is not None
+    for para in ctx.doc.paragraphs:
+        for m in re.finditer(r"(?:整体)?(?:绩效)?自评(?:得分|分数)为?\s*(\d+(?:\.\d+)?)\s*分", normalise_text(para.text)):
+            ctx.checked("INCONSISTENT_FIGURES")
+            stated = Decimal(m.group(1))
+            if abs(stated - table.total.score) > ctx.rules.score_tolerance:
+                ctx.add("INCONSISTENT_FIGURES", table, None,
+                        f"报告正文称自评得分 {fmt(stated)} 分（{para.where}），自评表总分为 {fmt(table.total.score)} 分。",
+                        stated=stated, table_total=table.total.score, where=para.where)
+
+
+@check
+def same_indicator_two_tables(ctx: Ctx) -> None:
+    """A department report that lists one indicator in two tables must give it one actual (002)."""
+    if ctx.doc.kind != "department_selfeval":
+        return
+    seen: dict[str, tuple] = {}
+    for p, r in rows(ctx.doc):
+        key = norm(r.indicator)
+        a = parse_value(r.actual)
+        if a.kind != "quantitative":
+            continue
+        if key in seen and seen[key][0].id != p.id:
+            p0, r0, a0 = seen[key]
+            if a0.scaled is not None and a.scaled is not None and abs(a0.scaled - a.scaled) > ctx.rules.rate_tolerance:
+                ctx.add("INCONSISTENT_FIGURES", p, r,
+                        f"“{r.indicator}”在“{p0.name}”中实际完成值为 {r0.actual}，在本表中为 {r.actual}，同一指标两处不一致。",
+                        other_project=p0.name, other_actual=r0.actual, other_where=r0.where)
+        else:
+            seen[key] = (p, r, a)
+
+
+@check
+def year_mismatch(ctx: Ctx) -> None:
+    year = ctx.doc.year
+    if year is None:
+        ctx.skip("YEAR_MISMATCH", "报告年度不明")
+        return
+    strict = ctx.doc.kind == "targets"
+    for p, r in rows(ctx.doc):
+        ctx.checked("YEAR_MISMATCH")
+        for field, text in (("target", r.target), ("actual", r.actual), ("indicator", r.indicator),
+                            ("description", r.description), ("explanation", r.explanation)):
+            # Explanations may compare with last year or plan the next: only far-off years count.
+            loose = field == "explanation"
+            bad = [y for y in years_in(text) if (abs(y - year) > 1 if loose else y != year)]
+            if bad:
+                ctx.add("YEAR_MISMATCH", p, r,
+                        f"“{r.indicator}”的{_FIELD[field]}中出现 {bad[0]} 年，与报告年度 {year} 年不符。",
+                        field=field, year_found=bad[0], report_year=year, text=text)
+                break
+    for p in ctx.doc.projects:
+        for field, text in (("purpose", p.purpose), ("achieved", p.achieved)):
+            # Years long before the report are citations of policies ("2009年出台"), not periods.
+            bad = [y for y in years_in(text) if y >= year - 5
+                   and (y != year if strict else y < year - 1 or y > year + 1)]
+            if bad:
+                ctx.add("YEAR_MISMATCH", p, None,
+                        f"“{p.name}”的{_FIELD[field]}写到 {bad[0]} 年，与报告年度 {year} 年不符。",
+                        field=field, year_found=bad[0], report_year=year, text=text)
+
+
+_FIELD = {"target": "指标值", "actual": "实际完成值", "indicator": "指标名称", "description": "指标说明",
+          "explanation": "偏差原因分析", "purpose": "绩效目标/资金用途", "achieved": "实际完成情况"}

@@ -1,0 +1,192 @@
+"""Checks on scores against the rules table: SCORE_OVER_WEIGHT, UNEXPLAINED_DEDUCTION,
+UNEXPLAINED_DEVIATION, FULL_SCORE_ON_SHORTFALL, and ARITHMETIC_ERROR (rows, 执行率, totals, weights)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from reviewer.checks.base import Ctx, check, explanation_missing, fmt, pct, rows, values
+from reviewer.model import IndicatorRow
+from reviewer.tables import norm
+from reviewer.values import Value, completion, is_reverse
+
+NEGATIVE_ACTUAL = re.compile(r"未完成|未达成|未达到|部分完成|未落实|未实现|未到位|延期|滞后")
+
+
+@dataclass
+class Deviation:
+    kind: str  # "met" | "short" | "over" | "unknown"
+    ratio: Decimal | None
+    reverse: bool
+    reason: str = ""  # why unknown
+
+
+def deviation(row: IndicatorRow, ctx: Ctx) -> Deviation:
+    """How the actual compares with the target, direction-aware, within the rules' tolerance."""
+    target, actual = values(row)
+    reverse = is_reverse(row.indicator, row.level2, target)
+    if actual.kind == "empty":
+        return Deviation("unknown", None, reverse, "完成值为空")
+    if actual.kind == "qualitative" and NEGATIVE_ACTUAL.search(actual.text):
+        return Deviation("short", None, reverse)
+    if target.kind == "date" and actual.kind == "date":
+        return _date_deviation(target, actual, reverse)
+    if target.kind != "quantitative":
+        return Deviation("unknown", None, reverse, "指标值为定性表述")
+    if actual.kind != "quantitative":
+        return Deviation("unknown", None, reverse, "完成值不是数值")
+    ratio = completion(target, actual, reverse)
+    if ratio is None:
+        return Deviation("unknown", None, reverse, "指标值与完成值单位不一致")
+    t, a = target.scaled, actual.scaled
+    assert t is not None and a is not None
+    tol = ctx.rules.rate_tolerance if target.percent else abs(t) * ctx.rules.money_tolerance
+    gap = (t - a) if not reverse else (a - t)
+    if target.comparator == ">" and a <= t or target.comparator == "<" and a >= t:
+        return Deviation("short", ratio, reverse)
+    if gap > tol:
+        return Deviation("short", ratio, reverse)
+    if not reverse and target.comparator in {">=", ">", None, "="} and ratio >= 1 + ctx.rules.over_share:
+        return Deviation("over", ratio, reverse)
+    return Deviation("met", ratio, reverse)
+
+
+def _date_deviation(target: Value, actual: Value, reverse: bool) -> Deviation:
+    ty, tm = target.year or actual.year or 0, target.month or 12
+    ay, am = actual.year or target.year or 0, actual.month or 12
+    return Deviation("short" if (ay, am) > (ty, tm) else "met", None, True)
+
+
+def _cells(row: IndicatorRow) -> str:
+    return f"指标值“{row.target}”、实际完成值“{row.actual}”"
+
+
+@check
+def score_over_weight(ctx: Ctx) -> None:
+    for p, r in rows(ctx.doc):
+        if r.weight is None or r.score is None:
+            ctx.skip("SCORE_OVER_WEIGHT", "分值或得分缺失")
+            continue
+        ctx.checked("SCORE_OVER_WEIGHT")
+        if r.score > r.weight + ctx.rules.score_tolerance:
+            ctx.add("SCORE_OVER_WEIGHT", p, r,
+                    f"“{r.indicator}”得分 {fmt(r.score)} 超过其分值 {fmt(r.weight)}，得分不能高于分值。",
+                    excess=r.score - r.weight)
+
+
+@check
+def deductions_and_deviations(ctx: Ctx) -> None:
+    if ctx.doc.kind == "targets":
+        return
+    rules = ctx.rules
+    for p, r in rows(ctx.doc):
+        dev = deviation(r, ctx)
+        # UNEXPLAINED_DEDUCTION
+        if r.weight is None or r.score is None:
+            ctx.skip("UNEXPLAINED_DEDUCTION", "分值或得分缺失")
+        else:
+            ctx.checked("UNEXPLAINED_DEDUCTION")
+            if r.score < r.weight - rules.score_tolerance and explanation_missing(r):
+                ctx.add("UNEXPLAINED_DEDUCTION", p, r,
+                        f"“{r.indicator}”分值 {fmt(r.weight)}、得分 {fmt(r.score)}，扣了 {fmt(r.weight - r.score)} 分，"
+                        f"但偏差原因分析为“{r.explanation or '空'}”，请说明扣分原因及改进措施。",
+                        points_lost=r.weight - r.score)
+        # UNEXPLAINED_DEVIATION and FULL_SCORE_ON_SHORTFALL need a judgeable deviation.
+        for code in ("UNEXPLAINED_DEVIATION", "FULL_SCORE_ON_SHORTFALL"):
+            if dev.kind == "unknown":
+                ctx.skip(code, dev.reason)
+            else:
+                ctx.checked(code)
+        if dev.kind in {"short", "over"} and explanation_missing(r):
+            what = "未达到指标值" if dev.kind == "short" else f"超出指标值 {pct(dev.ratio - 1) if dev.ratio else ''}"
+            ctx.add("UNEXPLAINED_DEVIATION", p, r,
+                    f"“{r.indicator}”{_cells(r)}，{what}，但未说明偏差原因和改进措施。",
+                    deviation=dev.kind, completion=dev.ratio)
+        if dev.kind == "short" and r.weight is not None and r.score is not None \
+                and r.score >= r.weight - rules.score_tolerance:
+            ctx.add("FULL_SCORE_ON_SHORTFALL", p, r,
+                    f"“{r.indicator}”{_cells(r)}，未达到指标值却得满分（{fmt(r.score)}/{fmt(r.weight)}），"
+                    f"应按完成比例扣分并说明原因。",
+                    completion=dev.ratio)
+        elif dev.kind == "short" and dev.ratio is not None and r.weight is not None and r.score is not None:
+            allowed = r.weight * min(dev.ratio, Decimal(1))
+            if r.score > allowed + rules.score_tolerance:
+                ctx.add("ARITHMETIC_ERROR", p, r,
+                        f"“{r.indicator}”完成比例为 {pct(dev.ratio)}，按评分规则最多得 {fmt(allowed)} 分，"
+                        f"实际给了 {fmt(r.score)} 分，得分虚高。",
+                        completion=dev.ratio, allowed_score=allowed)
+
+
+@check
+def budget_arithmetic(ctx: Ctx) -> None:
+    rules = ctx.rules
+    for p in ctx.doc.projects:
+        b = p.budget
+        if b is None or ctx.doc.kind in {"targets", "narrative"}:
+            ctx.skip("ARITHMETIC_ERROR", "无资金执行表" if b is None else "目标表/报告不含执行数")
+            continue
+        if b.full is not None and b.full == 0:
+            ctx.add("ARITHMETIC_ERROR", p, None, f"“{p.name}”全年预算数为 0，执行率无从计算，不应计分。")
+            continue
+        if b.full is None or b.spent is None:
+            ctx.skip("ARITHMETIC_ERROR", "预算数或执行数缺失")
+            continue
+        ctx.checked("ARITHMETIC_ERROR")
+        actual_rate = b.spent / b.full
+        if b.rate is not None and abs(b.rate - actual_rate) > rules.rate_tolerance:
+            ctx.add("ARITHMETIC_ERROR", p, None,
+                    f"“{p.name}”执行率填报 {pct(b.rate)}，但全年执行数 {fmt(b.spent)} ÷ 全年预算数 {fmt(b.full)} "
+                    f"= {pct(actual_rate)}。", computed_rate=actual_rate, reported_rate=b.rate)
+        rate = b.rate if b.rate is not None else actual_rate
+        if b.weight is not None and b.score is not None:
+            expected = min(rate, Decimal(1)) * b.weight
+            if abs(expected - b.score) > rules.score_tolerance and abs(expected.quantize(Decimal(1)) - b.score) > 0:
+                ctx.add("ARITHMETIC_ERROR", p, None,
+                        f"“{p.name}”预算执行率 {pct(rate)}，分值 {fmt(b.weight)}，按“得分=执行率×分值”应得 "
+                        f"{fmt(expected)} 分，表中填 {fmt(b.score)} 分。", expected_score=expected, reported_score=b.score)
+
+
+@check
+def totals_and_weights(ctx: Ctx) -> None:
+    rules = ctx.rules
+    for p in ctx.doc.projects:
+        if not p.rows or ctx.doc.kind == "targets":
+            continue
+        weights = [r.weight for r in p.rows]
+        scores = [r.score for r in p.rows]
+        b = p.budget
+        if p.total is None and not (b and b.weight):
+            ctx.skip("ARITHMETIC_ERROR", "无总分行，分值合计无从核对")
+        elif any(w is None for w in weights):
+            ctx.skip("ARITHMETIC_ERROR", "部分指标缺少分值")
+        else:
+            wsum = sum(weights, Decimal(0))  # type: ignore[arg-type]
+            total_w = p.total.weight if p.total and p.total.weight is not None else rules.total_weight
+            with_budget = wsum + (b.weight if b and b.weight is not None else 0)
+            if wsum != total_w and with_budget != total_w:
+                ctx.add("ARITHMETIC_ERROR", p, None,
+                        f"“{p.name}”各指标分值合计 {fmt(wsum)}"
+                        f"{'（加预算执行率 ' + fmt(b.weight) + ' 分为 ' + fmt(with_budget) + '）' if b and b.weight else ''}"
+                        f"，与总分值 {fmt(total_w)} 不符。", weight_sum=wsum, total_weight=total_w)
+            for level1, declared in p.level1_weights.items():
+                got = sum((r.weight or 0 for r in p.rows if norm(r.level1) == norm(level1)), Decimal(0))
+                if got and got != declared:
+                    ctx.add("ARITHMETIC_ERROR", p, None,
+                            f"“{p.name}”的“{level1}”标明 {fmt(declared)} 分，其下各指标分值合计却为 {fmt(got)} 分。",
+                            level1=level1, declared=declared, sum=got)
+        if p.total is None or p.total.score is None:
+            ctx.skip("ARITHMETIC_ERROR", "无总分行")
+            continue
+        if any(s is None for s in scores):
+            ctx.skip("ARITHMETIC_ERROR", "部分指标缺少得分")
+            continue
+        ctx.checked("ARITHMETIC_ERROR")
+        ssum = sum(scores, Decimal(0))  # type: ignore[arg-type]
+        with_budget = ssum + (b.score if b and b.score is not None else 0)
+        if abs(ssum - p.total.score) > rules.score_tolerance and abs(with_budget - p.total.score) > rules.score_tolerance:
+            ctx.add("ARITHMETIC_ERROR", p, None,
+                    f"“{p.name}”总分填报 {fmt(p.total.score)}，各指标得分合计为 {fmt(ssum)}"
+                    f"{'（含预算执行率得分为 ' + fmt(with_budget) + '）' if b and b.score is not None else ''}。",
+                    score_sum=ssum, reported_total=p.total.score)

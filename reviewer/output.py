@@ -1,0 +1,92 @@
+"""Render a ReviewResult for the CLI: a readable table, the JSON contract, CSV, or (via export) xlsx/html."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+from reviewer.codes import code_name, severity_name
+from reviewer.model import ReviewResult
+
+CSV_COLUMNS = ["source", "finding_id", "code", "code_name", "severity", "project_id", "project", "row_id",
+               "indicator", "target", "actual", "weight", "score", "message"]
+
+
+def finding_rows(result: ReviewResult) -> list[dict[str, str]]:
+    """One flat dict per finding, with the row's cells, for CSV and the table view."""
+    out = []
+    for doc in result.documents:
+        projects = {p.id: p for p in doc.projects}
+        rows = {r.id: r for p in doc.projects for r in p.rows}
+        for f in doc.findings:
+            p = projects.get(f.project_id or "")
+            r = rows.get(f.row_id or "")
+            out.append({
+                "source": doc.source, "finding_id": f.id, "code": f.code, "code_name": code_name(f.code),
+                "severity": f.severity, "project_id": f.project_id or "", "project": p.name if p else "",
+                "row_id": f.row_id or "", "indicator": r.indicator if r else "", "target": (r.target or "") if r else "",
+                "actual": (r.actual or "") if r else "", "weight": str(r.weight) if r and r.weight is not None else "",
+                "score": str(r.score) if r and r.score is not None else "", "message": f.message,
+            })
+    return out
+
+
+def render_review(result: ReviewResult, fmt: str, out: Path | None) -> None:
+    """Write the result in `fmt` to `out` (or stdout for text formats)."""
+    if fmt in {"xlsx", "html"}:
+        from reviewer import export
+
+        target = out or Path(f"review.{fmt}")
+        (export.review_to_xlsx if fmt == "xlsx" else export.review_to_html)(result, target)
+        print(f"已写入 {target}", file=sys.stderr)
+        return
+    if fmt == "json":
+        text = json.dumps(result.to_contract(), ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(finding_rows(result))
+        text = buf.getvalue()
+    else:
+        text = _table(result, width=None if out is None else 200)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+
+
+def _table(result: ReviewResult, width: int | None) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(record=True, width=width or 160, file=io.StringIO(), force_terminal=False)
+    for doc in result.documents:
+        nrows = sum(len(p.rows) for p in doc.projects)
+        console.print(f"[bold]{doc.source}[/bold]  {doc.title or ''}  {doc.year or ''}年  "
+                      f"类型：{_KIND.get(doc.kind, doc.kind)}  项目 {len(doc.projects)} 个  指标行 {nrows} 行  "
+                      f"问题 {len(doc.findings)} 条")
+        table = Table(show_lines=False, expand=False)
+        for col in ("编号", "级别", "问题类型", "项目", "指标", "指标值", "完成值", "说明"):
+            table.add_column(col, overflow="fold")
+        rows = {r.id: r for p in doc.projects for r in p.rows}
+        names = {p.id: p.name for p in doc.projects}
+        for f in doc.findings:
+            r = rows.get(f.row_id or "")
+            table.add_row(f.id, severity_name(f.severity), code_name(f.code), names.get(f.project_id or "", "")[:16],
+                          (r.indicator[:18] if r else "（整表）"), (r.target or "")[:12] if r else "",
+                          (r.actual or "")[:12] if r else "", f.message)
+        console.print(table)
+        skipped = {c: v.skipped for c, v in doc.coverage.items() if v.skipped}
+        if skipped:
+            parts = [f"{code_name(c)}：" + "、".join(f"{k} {n} 行" for k, n in s.items()) for c, s in skipped.items()]
+            console.print("[dim]未能检查：" + "；".join(parts) + "[/dim]")
+        console.print()
+    return console.export_text()
+
+
+_KIND = {"project_selfeval": "项目支出自评表", "department_selfeval": "部门整体支出自评表",
+         "targets": "绩效目标表", "narrative": "自评报告（仅项目清单）"}
