@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel
@@ -68,6 +69,11 @@ def normalise_text(text: str | None) -> str:
     """NFKC, drop spaces that PDF exports put inside words and numbers, trim."""
     if not text:
         return ""
+    return _normalise(str(text))
+
+
+@lru_cache(maxsize=65536)
+def _normalise(text: str) -> str:
     t = unicodedata.normalize("NFKC", str(text)).replace("\u3000", " ").strip()
     t = re.sub(r"[ \t]+", " ", t)
     t = _SPACE_IN_CJK.sub("", t)
@@ -107,7 +113,12 @@ def years_in(text: str | None) -> list[int]:
 
 
 def parse_value(raw: str | None) -> Value:
-    """Parse a target or actual cell."""
+    """Parse a target or actual cell. The result is shared between calls: do not modify it."""
+    return _parse_value(raw)
+
+
+@lru_cache(maxsize=65536)
+def _parse_value(raw: str | None) -> Value:
     text = normalise_text(raw).strip("()（）")
     if not text or text in {"—", "-", "/", "无", "--", "——"}:
         return Value(raw=raw, text=text, kind="empty")
