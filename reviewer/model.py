@@ -35,6 +35,8 @@ class Cell(_Model):
     text: str = ""
     where: str = ""  # "line 17", "Sheet1!B4", "table 2 r3c4", "page 2"
     merged: bool = False  # True when this cell is a copy of a merged/spanning cell
+    # On a copy: (rows up, columns left) to the merge's origin; (0, k) is a horizontal copy.
+    origin_offset: tuple[int, int] | None = Field(default=None, exclude=True)
 
 
 class Grid(_Model):

@@ -297,9 +297,25 @@ def _indicator_grid(st: _State, grid: Grid) -> None:
     elif st.current is None and not _has_identity(grid):
         _new_project(st, grid.sheet, grid.where)
     for row in grid.rows:
-        cells = [c.text for c in row]
+        cells = [_cell_text(c) for c in row]
         where = next((c.where for c in row if c.text.strip()), row[0].where if row else grid.where)
         _row(st, cells, where, grid)
+
+
+SECTION_LABEL = re.compile(r"^(绩效指标|绩效指|项目资金|年度总体目标|预算执行情况|年度指标完成情况|年度绩效目标完成情况|"
+                           r"年度履职目标|年度主要任务|项目资金\(万元\)|资金来源)$")
+
+
+def _cell_text(cell: Cell) -> str:
+    """The text a row contributes: copies of a merged cell in the same row (a label spanning
+    two columns) and copies of a table's section label down its first column are empty."""
+    if not cell.merged:
+        return cell.text
+    if cell.origin_offset is not None and cell.origin_offset[0] == 0:
+        return ""
+    if SECTION_LABEL.match(norm(cell.text)):
+        return ""
+    return cell.text
 
 
 def _has_identity(grid: Grid) -> bool:

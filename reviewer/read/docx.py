@@ -36,7 +36,12 @@ def read_docx(path: Path, source: str) -> RawDocument:
     check_zip(path)
     import docx  # python-docx; imported here so the CLI starts without it
 
-    document = docx.Document(str(path))
+    try:
+        document = docx.Document(str(path))
+    except (MemoryError, RecursionError):
+        raise
+    except Exception:  # noqa: BLE001 - any parser failure means a corrupt file
+        raise InputError("Word 文件结构已损坏，无法打开，请用 Word 另存为 .docx 后再试") from None
     blocks: list[Grid | Paragraph] = []
     n_par = n_tbl = 0
     for el in _children(document.element.body):
@@ -104,29 +109,34 @@ def cell_text(tc) -> str:
 
 def table_grid(tbl, where: str) -> Grid:
     """Expand a w:tbl into a rectangular grid; copies of merged cells carry merged=True."""
-    # Per grid position: (text, is_copy, continues_vertical_merge)
-    raw: list[list[tuple[str, bool, bool]]] = []
+    # Per grid position: (text, columns right of the span's first column, continues a vMerge)
+    empty = ("", 0, False)
+    raw: list[list[tuple[str, int, bool]]] = []
     for tr in _children(tbl, (TR,)):
-        row: list[tuple[str, bool, bool]] = [("", False, False)] * _int_attr(tr, "gridBefore")
+        row: list[tuple[str, int, bool]] = [empty] * _int_attr(tr, "gridBefore")
         for tc in _children(tr, (TC,)):
             text = cell_text(tc)
             span = max(1, min(_int_attr(tc, "gridSpan", 1), 64))
             continues = _vmerge_continues(tc)
-            row.extend((text, k > 0, continues) for k in range(span))
-        row.extend([("", False, False)] * _int_attr(tr, "gridAfter"))
+            row.extend((text, k, continues) for k in range(span))
+        row.extend([empty] * _int_attr(tr, "gridAfter"))
         raw.append(row)
     width = max((len(r) for r in raw), default=0)
     if width == 0:
         return Grid(rows=[], where=where)
     rows: list[list[Cell]] = []
     for r, raw_row in enumerate(raw):
-        raw_row = raw_row + [("", False, False)] * (width - len(raw_row))
+        raw_row = raw_row + [empty] * (width - len(raw_row))
         cells = []
-        for c, (text, copy, continues) in enumerate(raw_row):
+        for c, (text, left, continues) in enumerate(raw_row):
+            offset = (0, left) if left else None
             if continues and r > 0:
                 # Word leaves a vMerge continuation cell empty; its text is the origin's above.
-                text, copy = rows[r - 1][c].text, True
-            cells.append(Cell(text=text, where=f"{where} r{r + 1}c{c + 1}", merged=copy))
+                above = rows[r - 1][c]
+                text = above.text
+                offset = (above.origin_offset[0] + 1, above.origin_offset[1]) if above.origin_offset else (1, 0)
+            cells.append(Cell(text=text, where=f"{where} r{r + 1}c{c + 1}", merged=offset is not None,
+                              origin_offset=offset))
         rows.append(cells)
     return Grid(rows=rows, where=where)
 

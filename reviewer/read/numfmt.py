@@ -38,7 +38,7 @@ def display_text(value: object, number_format: str | None) -> str:
     return str(value).strip()
 
 
-def format_number(value: int | float | Decimal, fmt: str) -> str:
+def format_number(value: float | Decimal, fmt: str) -> str:
     """Apply an Excel number format code to a number."""
     try:
         num = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)

@@ -16,11 +16,11 @@ from reviewer.model import Cell, Grid, Paragraph, RawDocument
 
 # Beyond any real batch of 自评表 in one file; bounds the time a hostile PDF can take.
 MAX_PAGES = 500
+MAX_GRAPHICS = 20_000  # drawing objects (or chars, for the text strategy) per page worth searching for tables
 _TOL = 1.0  # points: pdfplumber snaps shared edges, so cell boxes agree to well under this
 
 _LINES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 _TEXT = {"vertical_strategy": "text", "horizontal_strategy": "text"}
-_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 _LIST_START = re.compile(r"^(\d+[、.．)）]|[（(]\d+[)）]|[一二三四五六七八九十]+、)")
 
 
@@ -32,22 +32,27 @@ def read_pdf(path: Path, source: str) -> RawDocument:
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     try:
         pdf = pdfplumber.open(str(path))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any parser failure means a corrupt file
         if _is_password_error(exc):
             raise InputError("PDF 受密码保护，无法读取，请提供未加密的 PDF 或 Word 版本") from None
-        raise
+        raise InputError("PDF 文件已损坏，无法打开，请重新导出后再试") from None
     blocks: list[Grid | Paragraph] = []
     with pdf:
         if len(pdf.pages) > MAX_PAGES:
             raise InputError(f"PDF 页数过多（{len(pdf.pages)} 页，上限 {MAX_PAGES} 页），请拆分后再试")
-        any_text = False
+        n_chars = n_unmapped = 0
         for number, page in enumerate(pdf.pages, 1):
-            if page.chars:
-                any_text = True
-                blocks.extend(_page_blocks(page, number))
+            chars = page.chars
+            if chars:
+                n_chars += len(chars)
+                n_unmapped += sum(1 for ch in chars if ch["text"].startswith("(cid:"))
+                # Fake bold (each glyph drawn twice, slightly offset) would double every character.
+                blocks.extend(_page_blocks(page.dedupe_chars(), number))
             page.close()  # drop the page's cached objects: memory stays flat over long files
-    if not any_text:
+    if not n_chars:
         raise InputError("PDF 没有文字层（可能是扫描件），请提供可复制文字的 PDF 或 Word 版本")
+    if n_unmapped > n_chars / 2:
+        raise InputError("PDF 的文字无法识别（字体缺少字符编码映射），请提供 Word 版本或重新导出 PDF")
     if not blocks:
         raise InputError("PDF 中没有可读取的内容")
     return RawDocument(source=source, format="pdf", blocks=blocks)
@@ -56,8 +61,11 @@ def read_pdf(path: Path, source: str) -> RawDocument:
 def _is_password_error(exc: BaseException) -> bool:
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
+    # pdfplumber wraps pdfminer's exception as the first argument of its own.
     seen: BaseException | None = exc
-    while seen is not None:
+    for _ in range(5):
+        if seen is None:
+            break
         if isinstance(seen, (PDFPasswordIncorrect, PDFEncryptionError)):
             return True
         seen = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else seen.__cause__
@@ -65,13 +73,17 @@ def _is_password_error(exc: BaseException) -> bool:
 
 
 def _page_blocks(page, number: int) -> list[Grid | Paragraph]:
-    tables = page.find_tables(_LINES)
-    if not tables:
+    if len(page.lines) + len(page.rects) + len(page.curves) > MAX_GRAPHICS:
+        tables = []  # a drawing or hatched chart, not a table; table finding would be quadratic in it
+    else:
+        tables = page.find_tables(_LINES)
+    ruled = bool(tables)
+    if not tables and len(page.chars) <= MAX_GRAPHICS:
         # Unruled layouts: accept only what looks like a real table, not a column of prose.
         tables = [t for t in page.find_tables(_TEXT) if len(t.rows) >= 2 and len(t.rows[0].cells) >= 3]
     placed: list[tuple[float, Grid | Paragraph]] = []
     for k, table in enumerate(tables, 1):
-        grid = _table_grid(table, f"page {number} table {k}")
+        grid = _table_grid(table, f"page {number} table {k}", drop_empty=not ruled)
         if grid is not None:
             placed.append((table.bbox[1], grid))
     outside = page
@@ -84,8 +96,12 @@ def _page_blocks(page, number: int) -> list[Grid | Paragraph]:
     return [block for _, block in placed]
 
 
-def _table_grid(table, where: str) -> Grid | None:
-    """Expand a pdfplumber table: every covered grid position gets its cell's text."""
+def _table_grid(table, where: str, drop_empty: bool = False) -> Grid | None:
+    """Expand a pdfplumber table: every covered grid position gets its cell's text.
+
+    ``drop_empty`` removes all-empty rows and columns, which the text strategy invents in the
+    gaps between lines and words; in a ruled table an empty row is real and stays.
+    """
     cells = table.cells
     if not cells:
         return None
@@ -103,14 +119,18 @@ def _table_grid(table, where: str) -> Grid | None:
             for r in range(i, max(i, last_row) + 1):
                 for c in range(j, max(j, last_col) + 1):
                     if grid[r][c] is None:
-                        grid[r][c] = Cell(text=text, where=f"{where} r{r + 1}c{c + 1}",
-                                          merged=(r, c) != (i, j))
-    rows = [
-        [cell or Cell(text="", where=f"{where} r{r + 1}c{c + 1}") for c, cell in enumerate(row)]
-        for r, row in enumerate(grid)
-    ]
+                        copy = (r, c) != (i, j)
+                        grid[r][c] = Cell(text=text, merged=copy, origin_offset=(r - i, c - j) if copy else None)
+    rows = [[cell or Cell(text="") for cell in row] for row in grid]
+    if drop_empty:
+        rows = [row for row in rows if any(cell.text for cell in row)]
+        keep = [c for c in range(len(xs)) if any(row[c].text for row in rows)]
+        rows = [[row[c] for c in keep] for row in rows]
     if not any(cell.text for row in rows for cell in row):
         return None
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            cell.where = f"{where} r{r + 1}c{c + 1}"
     return Grid(rows=rows, where=where)
 
 

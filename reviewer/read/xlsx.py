@@ -28,7 +28,7 @@ class _Slot:
     merged: bool = False
     origin: str | None = None  # coordinate of the merge origin for a covered cell, else own
     hspan: int = 1  # width of the merge this slot belongs to
-    from_above: bool = False  # covered by a merge that started in an earlier row
+    offset: tuple[int, int] | None = None  # (rows up, columns left) to the origin, on a copy
 
 
 def read_xlsx(path: Path, source: str) -> RawDocument:
@@ -39,8 +39,13 @@ def read_xlsx(path: Path, source: str) -> RawDocument:
     with warnings.catch_warnings():
         # openpyxl warns about unsupported extensions (data validation, slicers) on stderr.
         warnings.simplefilter("ignore")
-        _check_dimensions(openpyxl, path)
-        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
+        try:
+            _check_dimensions(openpyxl, path)
+            wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
+        except (InputError, MemoryError, RecursionError):
+            raise
+        except Exception:  # noqa: BLE001 - any parser failure means a corrupt file
+            raise InputError("Excel 文件结构已损坏，无法打开，请用 Excel 另存为 .xlsx 后再试") from None
     blocks: list[Grid | Paragraph] = []
     try:
         for ws in wb.worksheets:
@@ -55,26 +60,36 @@ def read_xlsx(path: Path, source: str) -> RawDocument:
 
 
 def _check_dimensions(openpyxl, path: Path) -> None:
-    """Refuse sheets too large to load, using the streaming reader so nothing big is built."""
+    """Refuse sheets too large to load, using the streaming reader so nothing big is built.
+
+    The declared <dimension> is checked first (instant), then the real extent is measured
+    while streaming, because a generator may declare "A1" over a million cells.
+    """
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         for ws in wb.worksheets:
-            rows, cols = ws.max_row, ws.max_column
-            if rows and cols:
-                if rows * cols > MAX_CELLS_PER_SHEET:
-                    raise InputError(
-                        f"工作表“{ws.title}”过大（{rows} 行 × {cols} 列），超出读取上限 {MAX_CELLS_PER_SHEET} 个单元格，"
-                        "请删除多余的行列后再试"
-                    )
-                continue
-            # No <dimension> declared: count while streaming, stopping as soon as it is too many.
-            count = 0
-            for row in ws.iter_rows(values_only=True):
-                count += len(row)
-                if count > MAX_CELLS_PER_SHEET:
-                    raise InputError(f"工作表“{ws.title}”过大，超出读取上限 {MAX_CELLS_PER_SHEET} 个单元格")
+            rows, cols = ws.max_row or 0, ws.max_column or 0
+            if rows * cols > MAX_CELLS_PER_SHEET:
+                raise _too_big(ws.title, rows, cols)
+            ws.reset_dimensions()
+            max_row = max_col = 0
+            for r, row in enumerate(ws.iter_rows(values_only=True), 1):
+                if row:
+                    max_row, max_col = r, max(max_col, len(row))
+                # Reaching row r means a row at least that far down exists: stop early either way.
+                if max_row * max_col > MAX_CELLS_PER_SHEET:
+                    raise _too_big(ws.title, max_row, max_col)
+                if r > MAX_CELLS_PER_SHEET:
+                    raise InputError(f"工作表“{ws.title}”超过 {MAX_CELLS_PER_SHEET} 行，超出读取上限，请删除多余的行后再试")
     finally:
         wb.close()
+
+
+def _too_big(title: str, rows: int, cols: int) -> InputError:
+    return InputError(
+        f"工作表“{title}”过大（{rows} 行 × {cols} 列），超出读取上限 {MAX_CELLS_PER_SHEET} 个单元格，"
+        "请删除多余的行列后再试"
+    )
 
 
 def _sheet_blocks(ws) -> list[Grid | Paragraph]:
@@ -104,7 +119,7 @@ def _sheet_blocks(ws) -> list[Grid | Paragraph]:
                 if slot is origin:
                     continue
                 slot.text, slot.merged, slot.origin = origin.text, True, origin.coord
-                slot.from_above = r > rng.min_row
+                slot.offset = (r - rng.min_row, c - rng.min_col)
     matrix = [[slots[(r, c)] for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)]
     return _split(matrix, sheet)
 
@@ -130,7 +145,7 @@ def _split(matrix: list[list[_Slot]], sheet: str) -> list[Grid | Paragraph]:
             prev = "empty"
             continue
         origins = {s.origin for s in filled}
-        single = len(origins) == 1 and not any(s.from_above for s in filled)
+        single = len(origins) == 1 and not any(s.offset and s.offset[0] for s in filled)
         wide = single and filled[0].hspan >= 2 and filled[0].hspan * 2 >= width
         if single and (wide or prev in ("start", "empty", "title")):
             flush()
@@ -149,6 +164,9 @@ def _grid(rows: list[list[_Slot]], sheet: str) -> Grid | None:
     if not used:
         return None
     lo, hi = used[0], used[-1]
-    cells = [[Cell(text=s.text, where=f"{sheet}!{s.coord}", merged=s.merged) for s in row[lo:hi + 1]] for row in rows]
+    cells = [
+        [Cell(text=s.text, where=f"{sheet}!{s.coord}", merged=s.merged, origin_offset=s.offset) for s in row[lo:hi + 1]]
+        for row in rows
+    ]
     where = f"{sheet}!{rows[0][lo].coord}:{rows[-1][hi].coord}"
     return Grid(rows=cells, where=where, sheet=sheet)

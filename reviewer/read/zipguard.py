@@ -5,8 +5,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from reviewer import settings
 from reviewer.errors import InputError
-from reviewer.settings import MAX_UNZIPPED_BYTES
 
 # Real Office XML compresses about 5–20:1; a member far beyond that and large is a bomb,
 # even when the package as a whole stays under MAX_UNZIPPED_BYTES.
@@ -28,12 +28,10 @@ def check_zip(path: Path) -> None:
         raise InputError("文件已损坏或不完整（压缩包无法打开），请重新导出后再试") from None
     if len(infos) > MAX_MEMBERS:
         raise InputError(f"文件结构异常（压缩包内有 {len(infos)} 个部件），已拒绝读取")
-    total = 0
+    total = sum(info.file_size for info in infos)
+    limit = settings.MAX_UNZIPPED_BYTES
+    if total > limit:
+        raise InputError(f"文件解压后过大（{total / 1048576:.0f} MB，上限 {limit // 1048576} MB），已拒绝读取")
     for info in infos:
-        total += info.file_size
         if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise InputError("文件结构异常（疑似压缩炸弹：解压后体积异常放大），已拒绝读取")
-    if total > MAX_UNZIPPED_BYTES:
-        raise InputError(
-            f"文件解压后过大（{total / 1048576:.0f} MB，上限 {MAX_UNZIPPED_BYTES // 1048576} MB），已拒绝读取"
-        )
