@@ -7,7 +7,7 @@ here is also handed to grounding as a source, so a draft that repeats it is grou
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
@@ -51,15 +51,6 @@ class Figures:
     lost: str | None = None  # points lost: "1"
     expected_score: str | None = None  # what the proportional rule gives for a shortfall
     late: bool = False  # a date target missed
-    extras: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def deducted(self) -> bool:
-        return self.lost is not None
-
-    @property
-    def full_score(self) -> bool:
-        return self.weight is not None and self.score is not None and self.lost is None
 
     def source_lines(self) -> list[str]:
         """The figures as short labelled lines, for prompts and as grounding sources."""
@@ -69,7 +60,6 @@ class Figures:
                              ("扣分", self.lost), ("按完成比例应得分", self.expected_score)):
             if value is not None:
                 lines.append(f"{label}：{value}")
-        lines.extend(f"{k}：{v}" for k, v in self.extras.items())
         return lines
 
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．％，", "0123456789.%,")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
 _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -31,14 +31,16 @@ _MULT = {"万": Decimal(10000), "亿": Decimal(100000000), "万亿": Decimal(10)
 
 # Measure words and units after which a Chinese numeral is a quantity.
 _MEASURE = ("个百分点|百分点|科次|人次|户次|批次|季度|小时|分钟|万元|亿元|年|月|日|天|周|个|人|次|项|家|册|份|张|元|"
-            "倍|成|名|户|件|条|套|台|场|类|轮|期|届|所|座|辆|本|篇|部|组|间|处|块|米|吨|亩|%")
+            "倍|成|名|户|件|条|套|台|场|类|轮|批|期|届|所|座|辆|本|篇|部|组|间|处|块|位|门|节|级|米|吨|亩|%")
 
 _DATE = re.compile(r"(?<![\d.])(\d{4})[-/年.](\d{1,2})(?:[-/.月](\d{1,2})日?)?(?![\d.])")
 _ARABIC = re.compile(
-    r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?<![\d.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"\s*(?P<mult>万亿|亿|万)?\s*(?P<pct>%|‰|个百分点|百分点)?(?P<nian>年)?"
 )
-_ENUM = re.compile(r"(?:^|(?<=[\s。；;：:，,！!？?]))[(（]?(?P<n>\d{1,2})(?:[.、．]|[)）])(?!\d)")
+_ENUM = re.compile(
+    r"(?:(?:^|(?<=[\s。；;：:，,！!？?]))(?P<n>\d{1,2})[.、](?!\d)|[(（](?P<p>\d{1,2})[)）])"
+)
 _PERCENT_CN = re.compile(r"百分之(?P<num>[零〇○一二两三四五六七八九十百千点\d.]+)")
 _CN_NUMBER = re.compile(
     rf"(?P<ord>第)?(?P<num>[零〇○一二两三四五六七八九十][零〇○一二两三四五六七八九十百千万亿]*(?:点[零〇○一二三四五六七八九]+)?)"
@@ -81,6 +83,8 @@ def cn_to_decimal(text: str) -> Decimal | None:
     total, section, digit = 0, 0, None
     for c in text:
         if c in _CN_DIGITS:
+            if digit is not None and digit != 0 and _CN_DIGITS[c] != 0:
+                return None  # "十四五" is a name, not a number
             digit = _CN_DIGITS[c]
         elif c in _CN_UNITS:
             section += (1 if digit is None else digit) * _CN_UNITS[c]
@@ -125,7 +129,8 @@ def extract(text: str | None) -> list[Mention]:
             out.append(Mention(day, "number", Decimal(int(day)), 0, m.start(3)))
         take(m.start(), m.end())
     for m in _ENUM.finditer(t):
-        if free(m.start("n"), m.end("n")) and int(m.group("n")) <= 20:
+        n = m.group("n") or m.group("p")
+        if free(m.start(), m.end()) and int(n) <= 20:
             take(m.start(), m.end())
     for m in _PERCENT_CN.finditer(t):
         raw = m.group("num")
@@ -157,7 +162,7 @@ def extract(text: str | None) -> list[Mention]:
         raw = m.group("num")
         if not free(m.start(), m.end()):
             continue
-        if raw in {"一", "万", "亿"} or (raw.startswith("十") and m.group("measure") == "分"):
+        if raw == "一":
             continue
         value = cn_to_decimal(raw)
         if value is None:
@@ -172,7 +177,7 @@ def extract(text: str | None) -> list[Mention]:
 
 
 def _norm(d: Decimal) -> Decimal:
-    return d.normalize() if d == d else d
+    return d.normalize()
 
 
 class Sources:
@@ -197,9 +202,7 @@ class Sources:
                 self.plain.add(v + 2000 if v < 100 else v % 100)
 
     def _pool(self, m: Mention) -> set[Decimal]:
-        if m.kind == "percent":
-            return self.percent | {_norm(p * 100) for p in self.plain if p <= 1}
-        return self.plain | self.percent
+        return self.percent if m.kind == "percent" else self.plain | self.percent
 
     def grounded(self, m: Mention) -> bool:
         """True when ``m`` occurs in the sources (a value rounded to ``m``'s decimals also counts)."""
@@ -207,12 +210,12 @@ class Sources:
         v = _norm(m.value)
         if v in pool:
             return True
-        if m.kind == "year" or (m.text.endswith("年") and v < 100):
-            if v + 2000 in pool:
-                return True
+        if (m.kind == "year" or (m.text.endswith("年") and v < 100)) and v + 2000 in pool:
+            return True
         if m.places >= 1:
             q = Decimal(1).scaleb(-m.places)
-            return any(p.as_tuple().exponent < -m.places and p.quantize(q) == v.quantize(q) for p in pool)
+            return any(p.as_tuple().exponent < -m.places and p.quantize(q, ROUND_HALF_UP) == v.quantize(q)
+                       for p in pool)
         return False
 
 

@@ -48,6 +48,8 @@ def review_paths(
         from reviewer.similarity import run_similarity
 
         run_similarity(result.documents, corpus_dir=corpus_dir, progress=progress)
+    for doc in result.documents:
+        number_findings(doc)
     if llm and result.documents:
         if progress:
             progress(0.9, "起草偏差原因分析")
@@ -55,14 +57,12 @@ def review_paths(
 
         stats = draft_for_documents(result.documents, use_llm=True)
         result.llm_calls, result.llm_cache_hits = stats.calls, stats.cache_hits
-    for doc in result.documents:
-        _number_findings(doc)
     if progress:
         progress(1.0, "完成")
     return result
 
 
-def _number_findings(doc: Document) -> None:
+def number_findings(doc: Document) -> None:
     """Give findings stable ids f1, f2 … in document order (project, row, code)."""
     order = {p.id: i for i, p in enumerate(doc.projects)}
     row_order = {r.id: j for p in doc.projects for j, r in enumerate(p.rows)}
