@@ -122,3 +122,10 @@ def test_rules_are_configuration(tmp_path, monkeypatch):
     doc = run_checks(parse_path(seed("000")))
     # With a 1 % over-achievement threshold, 33.96万人 vs ≥33.08万人 needs an explanation.
     assert found(doc, "UNEXPLAINED_DEVIATION", indicator="机关事业单位基本养老保险保证退休人员养老金正常发放人数")
+
+
+def test_zero_budget_projects_in_a_report_list(reviewed):
+    flagged = {f.evidence.get("score") for f in found(reviewed["001"], "ARITHMETIC_ERROR")}
+    names = [p.name for p in reviewed["001"].projects
+             if any(f.project_id == p.id for f in found(reviewed["001"], "ARITHMETIC_ERROR"))]
+    assert names == ["社保卡补卡换卡经费", "事业单位公开招聘经费"] and flagged == {"90"}

@@ -124,6 +124,13 @@ def budget_arithmetic(ctx: Ctx) -> None:
     rules = ctx.rules
     for p in ctx.doc.projects:
         b = p.budget
+        if ctx.doc.kind == "narrative" and b is not None and b.full == 0 and p.total and p.total.score:
+            # A listed project with no money cannot have earned its 预算执行率 points (001).
+            ctx.checked("ARITHMETIC_ERROR")
+            ctx.add("ARITHMETIC_ERROR", p, None,
+                    f"“{p.name}”预算金额为 0，执行率无从计算，却自评得分 {fmt(p.total.score)} 分，请核实评分依据。",
+                    budget=b.full, score=p.total.score)
+            continue
         if b is None or ctx.doc.kind in {"targets", "narrative"}:
             ctx.skip("ARITHMETIC_ERROR", "无资金执行表" if b is None else "目标表/报告不含执行数")
             continue
