@@ -560,6 +560,10 @@ def _by_content(h: Header, cells: list[str]) -> dict[str, str] | None:
     for optional in ("description", "basis", "actual"):
         if len(texts) < len(fields) and optional in fields:
             fields.remove(optional)
+    if len(texts) > len(fields):
+        # A cell repeated by the export ("推动促进 | 完成 | 完成") is one cell.
+        deduped = [t for k, t in enumerate(texts) if k == 0 or t != texts[k - 1]]
+        texts = deduped if len(deduped) >= len(fields) else texts
     if len(texts) > len(fields) and fields:
         extra = len(texts) - len(fields) + 1
         texts = ["".join(texts[:extra])] + texts[extra:]
@@ -683,9 +687,14 @@ def interpret_project_list(grid: Grid) -> list[Project]:
 
 
 def is_project_list(grid: Grid) -> bool:
-    head = [norm(c.text) for row in grid.rows[:2] for c in row]
-    return any("项目名称" in c for c in head) and any("得分" in c for c in head) and not any(
-        "三级指标" in c or "指标值" in c for c in head)
+    """A list of projects with scores (001): one header row naming 项目名称 and 得分 among
+    several columns, and no indicator header anywhere in the grid."""
+    for row in grid.rows[:3]:
+        cells = [norm(c.text) for c in row]
+        if len([c for c in cells if c]) >= 3 and any("项目名称" in c for c in cells) and any(
+                c.endswith("得分") for c in cells):
+            return not any(detect_header([c.text for c in r], "") for r in grid.rows)
+    return False
 
 
 def _grid(st: _State, grid: Grid) -> None:

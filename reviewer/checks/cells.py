@@ -8,6 +8,7 @@ import re
 from rapidfuzz import fuzz
 
 from reviewer.checks.base import Ctx, check, rows, values
+from reviewer.model import IndicatorRow
 from reviewer.tables import norm
 
 # Indicators whose name asks for a figure (a rate, a count, an amount, a standard).
@@ -17,11 +18,12 @@ HIGH_RATES = re.compile(r"(完成率|及时率|到位率|发放率|覆盖率|合
                         r"知晓率|使用率|执行率|兑现率|落实率|运转率|保障率|通过率|就业率|审核率|核查率|反馈率|到场率|征缴率)$")
 NOT_HIGH = re.compile(r"控制率|结余率|调整率|故障率|失业率|投诉率|差错率|发生率|流失率")
 # Collections and beneficiaries: a "≤" ceiling on them makes no sense.
-FLOOR_AMOUNTS = re.compile(r"征缴|征收|收入|扩面|发放.*人数|补助人数|受益.*人|就业人数|培训人数|参保人数|转移人数|服务人次")
+FLOOR_AMOUNTS = re.compile(r"征缴|征收|收入|扩面|发放.*人数|补助人数|受益.*人|就业人数|培训人数|参保人数|转移人数|服务人次|"
+                           r"享受.*(人数|人员数量|人次)|补贴人员|受助人")
 COST_CEILING = re.compile(r"成本|费用|经费|控制数|控制额|预算控制|支出金额")
 NOT_COST = re.compile(r"标准|补贴|补助|奖金|奖励|资助")
 SATISFACTION = re.compile(r"满意")
-TIMELY = re.compile(r"及时|时间|时限|按时|期限|进度|时效|按期|准时|月|日|年底|周期|当年|年内|前完成|时长")
+TIMELY = re.compile(r"及时|时间|时限|按时|期限|进度|时效|按期|准时|月|日|年底|周期|当年|年内|年度内|前完成|时长|阶段|底前")
 ECO = re.compile(r"节能|环保|绿色|生态|能耗|无纸|节约|环境|碳|污染|资源|水|电|纸")
 COMPLETION_RATE = re.compile(r"(完成率|及时率|发放率|到位率|合格率|准确率)$")
 
@@ -51,6 +53,16 @@ def empty_actual(ctx: Ctx) -> None:
             ctx.add("EMPTY_ACTUAL", p, r,
                     f"“{r.indicator}”的指标值为定量的“{target.text}”，实际完成值却是文字表述“{actual.text[:30]}”，"
                     f"请填写与指标值同口径的实际数值。", reason="slogan")
+        elif actual.kind == "qualitative" and _asks_for_figure(r) and norm(r.actual) != norm(r.target):
+            ctx.add("EMPTY_ACTUAL", p, r,
+                    f"“{r.indicator}”应以数值衡量，实际完成值却是文字表述“{actual.text[:30]}”，没有可核实的数值。",
+                    reason="slogan")
+
+
+def _asks_for_figure(r: IndicatorRow) -> bool:
+    """A rate, count, amount or standard — by its name or by a 数量/成本 二级指标."""
+    return bool(NUMERIC_NATURE.search(_indicator(r.indicator)) or re.search(r"年限$", _indicator(r.indicator))
+                or norm(r.level2).startswith(("数量", "成本")))
 
 
 @check
@@ -67,7 +79,7 @@ def actual_copies_target(ctx: Ctx) -> None:
             continue
         # "100%"→"100%" and "相关"→"相关" are answers; a copied comparator or a restated
         # sentence is not.
-        if target.comparator is not None or (target.kind == "qualitative" and len(norm(r.target)) >= 6):
+        if target.comparator is not None or (target.kind == "qualitative" and len(norm(r.target)) >= 4):
             ctx.add("ACTUAL_COPIES_TARGET", p, r,
                     f"“{r.indicator}”的实际完成值“{r.actual}”与指标值完全相同，未说明实际完成了多少，"
                     f"请填写实际发生的数值。")
@@ -130,7 +142,8 @@ def category_mismatch(ctx: Ctx) -> None:
             reason = f"满意度类指标“{r.indicator}”应放在“满意度指标”下，却归在“{r.level2}”。"
         elif l2.startswith("生态") and not ECO.search(ind):
             reason = f"“{r.indicator}”与生态环境无关，却归在“{r.level2}”下。"
-        elif l2.startswith("时效") and not TIMELY.search(ind):
+        elif l2.startswith("时效") and not TIMELY.search(ind) and not TIMELY.search(norm(r.target)) \
+                and values(r)[0].kind != "date":
             reason = f"“{r.indicator}”不是时间或进度指标，却归在“时效指标”下。"
         elif l2.startswith("成本") and COMPLETION_RATE.search(ind):
             reason = f"“{r.indicator}”是完成或质量比率，不是成本指标，却归在“成本指标”下。"

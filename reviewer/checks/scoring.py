@@ -166,15 +166,15 @@ def totals_and_weights(ctx: Ctx) -> None:
         b = p.budget
         if p.total is None and not (b and b.weight):
             ctx.skip("ARITHMETIC_ERROR", "无总分行，分值合计无从核对")
-        elif any(w is None for w in weights):
-            ctx.skip("ARITHMETIC_ERROR", "部分指标缺少分值")
         else:
-            wsum = sum(weights, Decimal(0))  # type: ignore[arg-type]
+            missing = [r for r in p.rows if r.weight is None]
+            wsum = sum((w for w in weights if w is not None), Decimal(0))
             total_w = p.total.weight if p.total and p.total.weight is not None else rules.total_weight
             with_budget = wsum + (b.weight if b and b.weight is not None else 0)
             if wsum != total_w and with_budget != total_w:
+                gap = f"（{len(missing)} 个指标未填分值）" if missing else ""
                 ctx.add("ARITHMETIC_ERROR", p, None,
-                        f"“{p.name}”各指标分值合计 {fmt(wsum)}"
+                        f"“{p.name}”各指标分值合计 {fmt(wsum)}{gap}"
                         f"{'（加预算执行率 ' + fmt(b.weight) + ' 分为 ' + fmt(with_budget) + '）' if b and b.weight else ''}"
                         f"，与总分值 {fmt(total_w)} 不符。", weight_sum=wsum, total_weight=total_w)
             for level1, declared in p.level1_weights.items():
