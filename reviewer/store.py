@@ -44,9 +44,21 @@ def migration(fn: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Con
     return fn
 
 
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    """Run several statements inside the caller's transaction (executescript would commit it)."""
+    statement = ""
+    for part in sql.split(";"):
+        statement += part + ";"
+        if sqlite3.complete_statement(statement):
+            if statement.strip(" \n;"):
+                db.execute(statement)
+            statement = ""
+
+
 @migration
 def m001_initial(db: sqlite3.Connection) -> None:
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE sessions (
             id TEXT PRIMARY KEY,
@@ -260,7 +272,7 @@ class FindingDetail:
     row: dict[str, Any] | None
     explanation_draft: Draft | None
     rejected_drafts: list[Draft]
-    critique: Draft | None
+    critiques: list[Draft]
     history: list[dict[str, Any]]
 
 
@@ -514,12 +526,6 @@ class Store:
                 raise StoreError(f"找不到审阅会话 {sid}")
             return docs
 
-    def document_ids(self, sid: str) -> list[tuple[str, str]]:
-        """(doc_id, source) in order."""
-        with self._connect() as db:
-            return [(r[0], r[1]) for r in db.execute(
-                "SELECT id, source FROM documents WHERE session_id = ? ORDER BY seq", (sid,))]
-
     def coverage(self, sid: str) -> list[tuple[str, dict[str, Any]]]:
         """(source, coverage dict) per document."""
         with self._connect() as db:
@@ -560,12 +566,36 @@ class Store:
                               [sid, *args, limit, offset]).fetchall()
         return total, [_finding_record(r) for r in rows]
 
-    def finding_order(self, sid: str, flt: FindingFilter | None = None) -> list[tuple[str, str]]:
-        """(id, status) of every matching finding in order: enough to page and to find the next open one."""
+    def neighbour(self, sid: str, flt: FindingFilter | None, fid: str | None, step: int = 1,
+                  only_open: bool = False) -> str | None:
+        """The next (step=1) or previous (step=-1) matching finding after ``fid``, wrapping around."""
+        where, args = (flt or FindingFilter()).where()
+        if only_open:
+            where += " AND status = 'open'"
+        with self._connect() as db:
+            seq = None
+            if fid:
+                r = db.execute("SELECT seq FROM findings WHERE session_id = ? AND id = ?", (sid, fid)).fetchone()
+                seq = r[0] if r else None
+            op, order = (">", "ASC") if step > 0 else ("<", "DESC")
+            base = f"SELECT id FROM findings WHERE session_id = ?{where}"
+            if seq is not None:
+                r = db.execute(f"{base} AND seq {op} ? ORDER BY seq {order} LIMIT 1", [sid, *args, seq]).fetchone()
+                if r:
+                    return r[0]
+            r = db.execute(f"{base} ORDER BY seq {order} LIMIT 1", [sid, *args]).fetchone()
+            return r[0] if r and r[0] != fid else None
+
+    def position(self, sid: str, flt: FindingFilter | None, fid: str) -> int | None:
+        """0-based index of ``fid`` among the findings matching ``flt``, or None if it does not match."""
         where, args = (flt or FindingFilter()).where()
         with self._connect() as db:
-            return [(r[0], r[1]) for r in db.execute(
-                f"SELECT id, status FROM findings WHERE session_id = ?{where} ORDER BY seq", [sid, *args])]
+            r = db.execute(f"SELECT seq FROM findings WHERE session_id = ? AND id = ?{where}",
+                           [sid, fid, *args]).fetchone()
+            if r is None:
+                return None
+            return db.execute(f"SELECT count(*) FROM findings WHERE session_id = ?{where} AND seq < ?",
+                              [sid, *args, r[0]]).fetchone()[0]
 
     def get_finding(self, sid: str, fid: str) -> FindingRecord:
         with self._connect() as db:
@@ -599,14 +629,10 @@ class Store:
                 " ORDER BY id", (sid, fid))]
         explanation = next((x for x in drafts if x.kind == "explanation" and x.status == "ok" and x.row_id), None)
         rejected = [x for x in drafts if x.kind == "explanation" and x.status == "rejected"]
-        critiques = [x for x in drafts if x.kind == "critique" and x.status == "ok"]
-        # Prefer the critique written for this very finding; fall back to one for its row.
-        critique = next((x for x in critiques if x.finding_id == f.local_id), None)
-        if critique is None:
-            critique = next((x for x in critiques if x.finding_id is None), None)
         return FindingDetail(
             finding=f, document=dict(d) if d else {}, project=json.loads(p["body"]) if p else None, row=row,
-            explanation_draft=explanation, rejected_drafts=rejected, critique=critique, history=history,
+            explanation_draft=explanation, rejected_drafts=rejected,
+            critiques=critiques_for(drafts, f.local_id, f.row_id), history=history,
         )
 
     def explanation_draft(self, sid: str, fid: str) -> str | None:
@@ -699,6 +725,16 @@ class Store:
         ]
 
 
+def critiques_for(drafts: Iterable[Draft], finding_id: str, row_id: str | None) -> list[Draft]:
+    """The usable critiques of one finding: the one drafted for it, else its row's unattributed ones.
+
+    A critique without a finding id (drafted before findings were numbered) still belongs to its row.
+    """
+    ok = [d for d in drafts if d.kind == "critique" and d.status == "ok"]
+    exact = [d for d in ok if d.finding_id == finding_id]
+    return exact or [d for d in ok if not d.finding_id and d.row_id == row_id]
+
+
 def _session_title(documents: Sequence[Document], errors: list[dict[str, str]]) -> str:
     names = [Path(d.source).name for d in documents] or [Path(e["source"]).name for e in errors]
     if not names:
@@ -707,5 +743,15 @@ def _session_title(documents: Sequence[Document], errors: list[dict[str, str]]) 
     return first if len(names) == 1 else f"{first} 等 {len(names)} 份"
 
 
-__all__ = ["Store", "StoreError", "FindingRecord", "FindingFilter", "FindingDetail", "SessionInfo", "ACTIONS",
-           "MIGRATIONS", "plain"]
+__all__ = [
+    "ACTIONS",
+    "MIGRATIONS",
+    "FindingDetail",
+    "FindingFilter",
+    "FindingRecord",
+    "SessionInfo",
+    "Store",
+    "StoreError",
+    "critiques_for",
+    "plain",
+]

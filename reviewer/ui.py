@@ -1,0 +1,60 @@
+"""Entry point of the web UI: ``serve()`` for ``python app.py`` / ``reviewer serve``, and ``build_demo``.
+
+Kept free of gradio imports so the host check answers at once; the page lives in ui_app.py.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+# Before anything imports gradio: no analytics, no update check, no hub calls.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from reviewer.store import Store
+    from reviewer.ui_service import ReviewFn
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+
+
+def build_demo(store: Store, *, review_fn: ReviewFn | None = None, use_corpus: bool = True,
+               corpus_dir: str | Path | None = None, llm: bool = True) -> gr.Blocks:
+    """The page and its endpoints bound to ``store`` (tests hand in a temp one)."""
+    from reviewer.ui_app import build_demo as _build
+
+    return _build(store, review_fn=review_fn, use_corpus=use_corpus, corpus_dir=corpus_dir, llm=llm)
+
+
+def launch(demo: gr.Blocks, **kwargs: Any) -> tuple[Any, str, str]:
+    """Launch with the app's settings (auth, upload limit, no telemetry); see ui_app.launch."""
+    from reviewer.ui_app import launch as _launch
+
+    return _launch(demo, **kwargs)
+
+
+def host_refusal(host: str | None, auth: list[tuple[str, str]]) -> str | None:
+    """Why the server must not bind to ``host``, or None: without REVIEWER_AUTH only loopback is allowed."""
+    if host in (None, *LOCAL_HOSTS) or auth:
+        return None
+    return f"未设置 REVIEWER_AUTH 时只能监听 127.0.0.1（收到 --host {host}）；请设置 REVIEWER_AUTH=用户名:密码 后再开放访问。"
+
+
+def serve(port: int = 7860, host: str | None = None) -> None:
+    """Start the web UI with the shipped corpus and the store under REVIEWER_HOME (blocks)."""
+    from reviewer.settings import get_settings
+
+    settings = get_settings()
+    refusal = host_refusal(host, settings.auth)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        raise SystemExit(2)
+    from reviewer.store import Store
+
+    launch(build_demo(Store(settings.db_path)), port=port, host=host)
