@@ -4,9 +4,11 @@ Two kinds, one interface (``Embedder``):
 
 - the built-in default, fitted on the corpus itself: TF-IDF over character 1–3-grams reduced by
   truncated SVD, wrapped as a sentence-transformers input module (``CharNgramModule``) followed by
-  ``Normalize``. It is saved with the corpus index and reloaded with
-  ``SentenceTransformer(modules=[CharNgramModule.load(dir), Normalize()])``, so a fresh machine
-  needs no download and no ``trust_remote_code``;
+  ``Normalize``. It is saved with the corpus index (JSON + safetensors, no pickle) and can be
+  reloaded with ``SentenceTransformer(modules=[CharNgramModule.load(dir), Normalize()])``, so a
+  fresh machine needs no download and no ``trust_remote_code``. ``BuiltinEmbedder.encode`` runs
+  the module's arithmetic directly (numpy + scipy.sparse): identical vectors, without the ~5 s
+  torch import a review would otherwise pay (the 5,000-row review target is 15 s);
 - any sentence-transformers model the user has locally (``REVIEWER_EMBED_MODEL``), loaded with
   ``local_files_only=True`` so nothing is fetched from a hub.
 
@@ -47,6 +49,8 @@ MAX_DIMS = 256
 # hundred thousand, most seen once. 200k keeps the saved model under ~200 MB at 256 dims.
 MAX_FEATURES = 200_000
 ENCODE_BATCH = 2048
+# Up to this many distinct texts the SVD is computed exactly on the dense matrix.
+DENSE_SVD_MAX = 5000
 
 _PREFIX = re.compile(r"^\s*(?:指标\s*\d*\s*[:：.、]?|[:：]\s*)")
 _SPACE = re.compile(r"\s+")
@@ -62,6 +66,8 @@ def norm_text(text: str | None) -> str:
 
 
 class Embedder(Protocol):
+    """What the corpus needs from an embedder: a stable id, a dimension, normalised vectors."""
+
     id: str
     dim: int
 
@@ -78,29 +84,55 @@ def _offline_env() -> None:
 # ---------------------------------------------------------------- the built-in char-n-gram model
 
 
-class _CharNgramMath:
-    """TF-IDF (char 1–3-grams, sublinear tf) followed by a fixed linear projection, in numpy/sklearn."""
+class CharNgramMath:
+    """TF-IDF over char 1–3-grams (sublinear tf, l2) followed by a fixed linear projection.
+
+    The arithmetic of sklearn's TfidfVectorizer(analyzer="char", ngram_range=(1, 3),
+    sublinear_tf=True) with a fixed vocabulary and idf, written out so that encoding needs only
+    numpy and scipy.sparse (tests check it against sklearn to 1e-6).
+    """
 
     def __init__(self, vocab: list[str], idf: np.ndarray, components: np.ndarray):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        self.vocab = vocab
+        self.vocab = list(vocab)
+        self.index = {g: i for i, g in enumerate(self.vocab)}
         self.idf = np.asarray(idf, dtype=np.float32)
         self.components = np.ascontiguousarray(components, dtype=np.float32)  # (dim, V)
-        self.vectorizer = TfidfVectorizer(
-            analyzer="char", ngram_range=(1, 3), sublinear_tf=True, lowercase=False,
-            vocabulary={g: i for i, g in enumerate(vocab)}, dtype=np.float32,
-        )
-        self.vectorizer.idf_ = self.idf
         self._proj_t = np.ascontiguousarray(self.components.T)  # (V, dim) for sparse @ dense
 
     @property
     def dim(self) -> int:
         return int(self.components.shape[0])
 
+    def tfidf(self, texts: Sequence[str]):
+        """The l2-normalised TF-IDF rows (scipy CSR), as sklearn would compute them."""
+        from scipy.sparse import csr_matrix
+
+        index = self.index
+        rows: list[int] = []
+        cols: list[int] = []
+        counts: list[int] = []
+        for i, t in enumerate(texts):
+            s = norm_text(t)
+            seen: dict[int, int] = {}
+            n_chars = len(s)
+            for n in (1, 2, 3):
+                for j in range(n_chars - n + 1):
+                    c = index.get(s[j:j + n])
+                    if c is not None:
+                        seen[c] = seen.get(c, 0) + 1
+            rows += [i] * len(seen)
+            cols += seen.keys()
+            counts += seen.values()
+        r = np.asarray(rows, dtype=np.int64)
+        c = np.asarray(cols, dtype=np.int64)
+        w = (np.log(np.asarray(counts, dtype=np.float64)) + 1.0) * self.idf[c]
+        norms = np.sqrt(np.bincount(r, weights=w * w, minlength=len(texts)))
+        w = w / np.where(norms[r] > 0, norms[r], 1.0)
+        return csr_matrix((w.astype(np.float32), (r, c)), shape=(len(texts), len(self.vocab)))
+
     def transform(self, texts: Sequence[str]) -> np.ndarray:
-        x = self.vectorizer.transform([norm_text(t) for t in texts])
-        return np.asarray(x @ self._proj_t, dtype=np.float32)
+        """Projected (not yet normalised) vectors."""
+        return np.asarray(self.tfidf(texts) @ self._proj_t, dtype=np.float32)
 
     def fingerprint(self) -> str:
         h = hashlib.sha256()
@@ -109,6 +141,28 @@ class _CharNgramMath:
         h.update(self.components.tobytes())
         return h.hexdigest()[:12]
 
+    # Files of a saved model; sentence-transformers' module and the torch-free loader share them.
+    CONFIG = "char_ngram_config.json"
+    VOCAB = "char_ngram_vocab.json"
+    WEIGHTS = "char_ngram.safetensors"
+
+    def save(self, directory: Path) -> None:
+        from safetensors.numpy import save_file
+
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / self.CONFIG).write_text(json.dumps({"dim": self.dim, "ngram_range": [1, 3], "version": 1}))
+        (directory / self.VOCAB).write_text(json.dumps(self.vocab, ensure_ascii=False))
+        # safetensors, never pickle: an index directory must not be able to run code on load.
+        save_file({"idf": self.idf, "components": self.components}, str(directory / self.WEIGHTS))
+
+    @classmethod
+    def load(cls, directory: Path) -> CharNgramMath:
+        from safetensors.numpy import load_file
+
+        vocab = json.loads((directory / cls.VOCAB).read_text())
+        arrays = load_file(str(directory / cls.WEIGHTS))
+        return cls(vocab, arrays["idf"], arrays["components"])
+
 
 def _char_module_class():
     """Define the InputModule subclass lazily, so importing this file does not import torch."""
@@ -116,21 +170,23 @@ def _char_module_class():
     if _CharNgramModule is not None:
         return _CharNgramModule
     import torch
-    from safetensors.numpy import load_file, save_file
     from sentence_transformers.base.modules.input_module import InputModule
 
     class CharNgramModule(InputModule):
-        """sentence-transformers input module: char 1–3-gram TF-IDF projected by truncated SVD."""
+        """sentence-transformers input module: char 1–3-gram TF-IDF projected by truncated SVD.
+
+        Reload with ``SentenceTransformer(modules=[CharNgramModule.load(dir), Normalize()])``.
+        """
 
         save_in_root = True
-        config_file_name = "char_ngram_config.json"
-        config_keys = ["dim", "ngram_range", "version"]
-        modalities = ["text"]
+        config_file_name = CharNgramMath.CONFIG
+        config_keys = ["dim", "ngram_range", "version"]  # noqa: RUF012  (as sentence-transformers' own modules)
+        modalities = ["text"]  # noqa: RUF012
 
-        def __init__(self, vocab: list[str], idf: np.ndarray, components: np.ndarray, **_: Any):
+        def __init__(self, math: CharNgramMath, **_: Any):
             super().__init__()
-            self.math = _CharNgramMath(vocab, idf, components)
-            self.dim = self.math.dim
+            self.math = math
+            self.dim = math.dim
             self.ngram_range = [1, 3]
             self.version = 1
 
@@ -151,26 +207,22 @@ def _char_module_class():
             return float("inf")
 
         def save(self, output_path: str, *args, safe_serialization: bool = True, **kwargs) -> None:
-            out = Path(output_path)
-            out.mkdir(parents=True, exist_ok=True)
-            self.save_config(str(out))
-            (out / "char_ngram_vocab.json").write_text(json.dumps(self.math.vocab, ensure_ascii=False))
-            # safetensors, never pickle: an index directory must not be able to run code on load.
-            save_file({"idf": self.math.idf, "components": self.math.components},
-                      str(out / "char_ngram.safetensors"))
+            self.math.save(Path(output_path))
 
         @classmethod
         def load(cls, model_name_or_path: str, **kwargs) -> CharNgramModule:
-            d = Path(model_name_or_path)
-            vocab = json.loads((d / "char_ngram_vocab.json").read_text())
-            arrays = load_file(str(d / "char_ngram.safetensors"))
-            return cls(vocab, arrays["idf"], arrays["components"])
+            return cls(CharNgramMath.load(Path(model_name_or_path)))
 
     _CharNgramModule = CharNgramModule
     return CharNgramModule
 
 
 _CharNgramModule = None
+
+
+def char_ngram_module_class():
+    """The sentence-transformers InputModule class of the built-in model (imports torch)."""
+    return _char_module_class()
 
 
 def choose_dims(n_unique_texts: int, n_features: int, cap: int = MAX_DIMS) -> int:
@@ -182,7 +234,32 @@ def choose_dims(n_unique_texts: int, n_features: int, cap: int = MAX_DIMS) -> in
     return max(1, min(cap, n_unique_texts - 1, n_features - 1))
 
 
-def fit_builtin(texts: Sequence[str], dims: int | None = None, seed: int = 0) -> tuple[_CharNgramMath, dict]:
+def _dense_svd(x, k: int) -> tuple[np.ndarray, float]:
+    """Exact truncated SVD of a matrix with few rows, through the eigenvectors of X·Xᵀ.
+
+    For a few thousand distinct texts this is exact and takes a fraction of a second, where a
+    randomized SVD needs several passes over the matrix.
+    """
+    x = x.astype(np.float64).tocsr()
+    gram = (x @ x.T).toarray()
+    vals, vecs = np.linalg.eigh(gram)
+    order = np.argsort(vals)[::-1]
+    vals, vecs = vals[order], vecs[:, order]
+    keep = [i for i in range(min(k, len(vals))) if vals[i] > 1e-10]
+    sing = np.sqrt(vals[keep])
+    vt = np.asarray((x.T @ vecs[:, keep]).T) / sing[:, None]
+    # Deterministic signs (as sklearn's svd_flip): the largest loading of each component is positive.
+    signs = np.sign(vt[np.arange(len(keep)), np.abs(vt).argmax(axis=1)])
+    vt *= signs[:, None]
+    projected = np.asarray(x @ vt.T)
+    mean_sq = np.asarray(x.multiply(x).mean(axis=0)).ravel()
+    mean = np.asarray(x.mean(axis=0)).ravel()
+    total_var = float((mean_sq - mean ** 2).sum())
+    ratio = float(projected.var(axis=0).sum() / total_var) if total_var > 0 else 1.0
+    return vt.astype(np.float32), ratio
+
+
+def fit_builtin(texts: Sequence[str], dims: int | None = None, seed: int = 0) -> tuple[CharNgramMath, dict]:
     """Fit TF-IDF + TruncatedSVD on the distinct normalised texts; return the math and fit stats."""
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -198,16 +275,20 @@ def fit_builtin(texts: Sequence[str], dims: int | None = None, seed: int = 0) ->
         vocab[i] = g
     k = dims or choose_dims(len(unique), x.shape[1])
     k = min(k, choose_dims(len(unique), x.shape[1]))
-    svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=7, random_state=seed)
-    svd.fit(x)
-    math = _CharNgramMath(vocab, vec.idf_, svd.components_)
-    stats = {"texts": len(unique), "features": int(x.shape[1]), "dims": k,
-             "explained_variance": round(float(svd.explained_variance_ratio_.sum()), 4)}
+    if len(unique) <= DENSE_SVD_MAX:
+        components, ratio = _dense_svd(x, k)
+    else:
+        svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=7, random_state=seed)
+        svd.fit(x)
+        components, ratio = svd.components_, float(svd.explained_variance_ratio_.sum())
+    math = CharNgramMath(vocab, vec.idf_, components)
+    k = int(components.shape[0])
+    stats = {"texts": len(unique), "features": int(x.shape[1]), "dims": k, "explained_variance": round(ratio, 4)}
     return math, stats
 
 
 class STEmbedder:
-    """Any embedder behind a ``SentenceTransformer``; ``encode`` returns normalised float32 rows."""
+    """A user's model behind a ``SentenceTransformer``; ``encode`` returns normalised float32 rows."""
 
     def __init__(self, model: SentenceTransformer, id: str):
         self.model = model
@@ -219,49 +300,57 @@ class STEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         v = self.model.encode(list(texts), batch_size=batch_size, convert_to_numpy=True,
                               normalize_embeddings=True, show_progress_bar=False)
-        v = np.ascontiguousarray(v, dtype=np.float32)
-        # An empty text has a zero TF-IDF vector; normalising leaves it at zero, which FAISS treats
-        # as "similar to nothing" — what we want for an empty cell.
-        return v
+        return np.ascontiguousarray(v, dtype=np.float32)
 
 
-def builtin_from_math(math: _CharNgramMath, stats: dict | None = None) -> STEmbedder:
-    _offline_env()
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.base.modules.normalize import Normalize
+class BuiltinEmbedder:
+    """The built-in model. ``model`` is its SentenceTransformer (CharNgramModule + Normalize);
+    ``encode`` runs the same arithmetic directly, so a review does not spend ~5 s importing torch
+    for a model that needs none (the two paths agree to 1e-6, see tests/test_embed.py)."""
 
-    cls = _char_module_class()
-    module = cls(math.vocab, math.idf, math.components)
-    model = SentenceTransformer(modules=[module, Normalize()], device="cpu")
-    emb = STEmbedder(model, f"{BUILTIN_NAME}/v1/d{math.dim}/{math.fingerprint()}")
-    emb.fit_stats = stats or {}
-    return emb
+    def __init__(self, math: CharNgramMath, fit_stats: dict | None = None):
+        self.math = math
+        self.dim = math.dim
+        self.id = f"{BUILTIN_NAME}/v1/d{math.dim}/{math.fingerprint()}"
+        self.fit_stats = fit_stats or {}
+        self._model = None
+
+    @property
+    def model(self) -> SentenceTransformer:
+        if self._model is None:
+            _offline_env()
+            from sentence_transformers import SentenceTransformer
+            from sentence_transformers.base.modules.normalize import Normalize
+
+            module = _char_module_class()(self.math)
+            self._model = SentenceTransformer(modules=[module, Normalize()], device="cpu")
+        return self._model
+
+    def encode(self, texts: Sequence[str], batch_size: int = ENCODE_BATCH) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), 8 * batch_size):
+            v = self.math.transform(texts[start:start + 8 * batch_size])
+            norms = np.linalg.norm(v, axis=1, keepdims=True)
+            # An empty or unknown text stays a zero vector: similar to nothing, which is what it is.
+            out[start:start + len(v)] = v / np.where(norms > 0, norms, 1.0)
+        return out
 
 
-def fit_builtin_embedder(texts: Sequence[str], dims: int | None = None) -> STEmbedder:
-    """Fit the built-in model on corpus texts and wrap it in a SentenceTransformer."""
+def fit_builtin_embedder(texts: Sequence[str], dims: int | None = None) -> BuiltinEmbedder:
+    """Fit the built-in model on corpus texts."""
     math, stats = fit_builtin(texts, dims)
-    return builtin_from_math(math, stats)
+    return BuiltinEmbedder(math, stats)
 
 
-def save_builtin(embedder: STEmbedder, directory: Path) -> None:
+def save_builtin(embedder: BuiltinEmbedder, directory: Path) -> None:
     """Save the built-in model beside an index (config, vocabulary, safetensors weights)."""
-    module = embedder.model[0]
-    directory.mkdir(parents=True, exist_ok=True)
-    module.save(str(directory))
+    embedder.math.save(directory)
     (directory / "embedder_id.txt").write_text(embedder.id)
 
 
-def load_builtin(directory: Path) -> STEmbedder:
-    """Reload a saved built-in model: SentenceTransformer(modules=[CharNgramModule.load(dir), Normalize()])."""
-    _offline_env()
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.base.modules.normalize import Normalize
-
-    cls = _char_module_class()
-    module = cls.load(str(directory))
-    model = SentenceTransformer(modules=[module, Normalize()], device="cpu")
-    emb = STEmbedder(model, f"{BUILTIN_NAME}/v1/d{module.dim}/{module.math.fingerprint()}")
+def load_builtin(directory: Path) -> BuiltinEmbedder:
+    """Reload a saved built-in model (the files CharNgramModule.load reads too)."""
+    emb = BuiltinEmbedder(CharNgramMath.load(directory))
     stored = directory / "embedder_id.txt"
     if stored.exists() and stored.read_text().strip() != emb.id:
         raise InputError("内置嵌入模型文件与索引记录不一致，请运行 reviewer corpus build 重建索引")
@@ -293,7 +382,7 @@ def load_user_model(name: str) -> STEmbedder:
     path = Path(name).expanduser()
     try:
         model = SentenceTransformer(str(path) if path.is_dir() else name, device="cpu", local_files_only=True)
-    except Exception as exc:  # missing files, bad config: the user must fix the setting
+    except Exception as exc:  # noqa: BLE001  (missing files, bad config: the user must fix the setting)
         raise InputError(
             f"无法加载嵌入模型 {name}（只从本地加载，不联网下载）：{type(exc).__name__}。"
             "请检查 REVIEWER_EMBED_MODEL 是否指向本地的 sentence-transformers 模型目录") from None

@@ -1,0 +1,912 @@
+"""Corpus-based checks: MISPLACED_INDICATOR, DUPLICATE_INDICATOR_SET, GENERIC_INDICATOR,
+BOILERPLATE_EXPLANATION and EXACT_THRESHOLD_PATTERN.
+
+Every row of the documents under review is compared with (a) the other projects of its own
+report, (b) the other reports under review and (c) the corpus of past reports (FAISS). A project
+never counts as its own evidence, and a reviewed document that is itself in the corpus never
+meets its own copy there: corpus documents with the same file bytes (SHA-256) or the same
+content signature (project names + every row's indicator/target/actual, so a .docx export of a
+seed also matches) are left out. Its other projects still count, through (a).
+
+Candidates come from the vectors; copy-paste is then confirmed lexically (rapidfuzz ratio on the
+normalised text, punctuation removed), so the evidence shows rows that are really the same text.
+
+Thresholds, chosen on the five seeds (flag counts in corpus/README.md):
+
+NEAR_DUP = 90 (rapidfuzz ratio, 0–100). Two indicators are "the same" at ≥ 90: this absorbs
+  punctuation, "指标1：" prefixes and one changed character in a ten-character indicator
+  ("系统验收合格的模块占比率" / "系统验收合格的模块占比" = 96), but keeps "绿色办公" apart from
+  "实现绿色办公" (80) and "工作按时完成率" from "各项工作按时完成率" (88), which differ in
+  content, not in typing.
+
+GENERIC_MIN_PROJECTS = 5. An indicator is a template when the same text sits in at least five
+  other, unrelated projects (project names < 60 similar; the same project in another year is
+  not "another project"). "The same" is a near-duplicate or the same text once common words are
+  removed (``template_key``: 实现绿色办公 = 绿色办公). On the seeds this catches 绿色办公 (12
+  projects), 控制预算成本内 (9), 项目持续发挥作用期限 (8 in 004); four projects sharing 保证正常运转
+  stay below. Satisfaction and 预算执行率 rows are required by the framework everywhere and are
+  never called generic (STANDARD_INDICATOR); nor is a template name whose 指标说明 is specific to
+  its project (004's 成本金额 → "维修维护费用总金额").
+
+DUPLICATE: DUP_SHARE = 0.75, DUP_SHARE_PAIR = 0.6, DUP_MIN_ROWS = 4, DUP_MIN_SPECIFIC = 2. A row
+  pair matches when the indicators are near-duplicates AND the targets are the same text — a
+  template shares indicator names, a copied table also shares the values. A project is flagged
+  when its rows (at least four) match one other project's rows one-to-one for ≥ 75 % of this
+  project, or for ≥ 75 % of the other project and ≥ 60 % of this one (a copy with a few rows
+  added: 保险信息系统建设, 10 rows, holds 7 of 2024年保险资格认证's 9), and at least two matched
+  rows are specific (not standard, not generic): two projects that share only 绿色办公,
+  控制预算成本内 and 服务对象满意度 are not copies. The seeds separate cleanly: the copied tables
+  are at 0.70–1.0 (003 档案管理 ×2, the four 就业补助 tables, 机关事业养老 县级/中央, 保险信息系统
+  建设/资格认证, 004 社会保障业务经费/维护维修); 004's five pension-subsidy tables, which follow a
+  template but carry their own headcounts and amounts, are at ≤ 0.67 on both sides.
+  Whole-department tables (部门整体, and tables whose rows carry goals/activities) are not
+  judged: their indicator framework is prescribed by the province, and seed 002 prints the same
+  table twice (body and annex).
+
+MISPLACED: the row's "support" in a project is how much of its content that project's own text
+  (name, title, purpose, achievements, and its other rows — minus rows shared with the compared
+  project, since rows copied together cannot vouch for each other) also contains, measured as
+  the larger of (1) the share of the row's content bigrams found there (common indicator words
+  like 完成率/满意度/预算/工作 removed first, STOP_WORDS) and (2) the share of its domain concepts
+  (CONCEPTS) found there. A row is flagged when
+  (a) it has a near-duplicate in another project Q, its support in its own project is ≤
+      MIS_OWN_MAX (0.2) and its support in Q is ≥ MIS_SOURCE_MIN (0.5); or
+  (b) it has no such source, but names a domain concept (电梯/修缮, 涉外/外宣, 档案 …) that its
+      project's text never mentions, while the project's text does name other concepts, and
+      the row's bigram support is ≤ 0.2.
+  Rule (a) also needs a row with some substance: a domain concept or ≥ MIS_MIN_BIGRAMS (3)
+  content bigrams; "资金发放率" shared by four pension tables decides nothing.
+  Rows that are standard, generic, or have no content once common words are removed are not
+  judged (coverage says so): a row that merely shares 满意度 or 预算执行率 with another project is
+  never evidence of anything.
+
+Why a concept lexicon: the built-in embedder works on characters and cannot see that 电梯更换
+belongs to 办公楼维护维修 or that 群众满意度 ≈ 服务对象满意率 (cosine ≈ 0.12). CONCEPTS groups
+domain words that share few characters; a province can extend it with ``<corpus>/concepts.json``
+({"concept": ["term", …]}). With a semantic model (REVIEWER_EMBED_MODEL), a row whose embedding
+is close (≥ EMB_SUPPORT) to the project's text also counts as supported.
+
+BOILERPLATE: an explanation (at least BOILER_MIN_LEN characters, not "无") is boilerplate when
+  the same sentence (up to punctuation) is used under another row of any report, or when it
+  carries no fact of its row: no figure, no content word of the indicator/target/actual, and no
+  stated cause (因/由于/导致/受…影响/原因). Seed 000's "今后进一步精确计划指标，确保目标得以实现。"
+  is flagged; its staff-written causes ("根据工作需要，2023年度项目中含有新调入人员档案70册…")
+  are not.
+
+EXACT_THRESHOLD_PATTERN: rules.toml [exact_threshold] (≥ 5 threshold rows — targets with ≥/≤ and
+  a figure, actuals with a comparable figure — and ≥ 60 % of them exactly at the threshold), per
+  goal of a department table (back-filling is one goal author's habit: 000 绩效目标1 is 13/14
+  while the whole table is 41/74), else per project, else over the whole document.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from reviewer.corpus import (
+    Corpus,
+    content_bigrams,
+    content_signature,
+    file_sha256,
+    is_department_table,
+    match_key,
+    open_corpus,
+    project_profile,
+    template_key,
+)
+from reviewer.embed import norm_text
+from reviewer.errors import InputError
+from reviewer.model import CoverageEntry, Document, IndicatorRow, Project
+
+Progress = Callable[[float, str], None]
+
+CODES = ("MISPLACED_INDICATOR", "DUPLICATE_INDICATOR_SET", "GENERIC_INDICATOR", "BOILERPLATE_EXPLANATION",
+         "EXACT_THRESHOLD_PATTERN")
+
+NEAR_DUP = 90
+K_NEIGHBOURS = 32
+K_REVIEW_CAP = 96
+GENERIC_MIN_PROJECTS = 5
+UNRELATED_NAME = 60
+SAME_PROJECT_NAME = 90
+DUP_SHARE = 0.75
+DUP_SHARE_PAIR = 0.6
+DUP_MIN_ROWS = 4
+DUP_MIN_SPECIFIC = 2
+MIS_OWN_MAX = 0.2
+MIS_SOURCE_MIN = 0.5
+MIS_MIN_BIGRAMS = 3
+EMB_SUPPORT = 0.6
+BOILER_MIN_LEN = 8
+MAX_EVIDENCE = 5
+
+STANDARD_INDICATOR = re.compile(r"满意|预算执行率|执行率$")
+
+CONCEPTS: dict[str, list[str]] = {
+    "房屋设施维修": ["电梯", "修缮", "维修", "改造", "装修", "办公楼", "办公用房", "房屋", "楼宇", "基础设施",
+                   "附属设施", "屋面", "供暖", "空调", "电路", "消防", "物业", "施工", "竣工", "维护维修"],
+    "信息系统": ["信息系统", "系统", "软件", "硬件", "网络", "信息化", "运维", "数据", "平台", "模块", "服务器",
+               "数字证书", "机房", "链路", "12333", "网站"],
+    "印刷宣传": ["印刷", "印制", "宣传", "手册", "画册", "展板", "海报"],
+    "涉外": ["涉外", "外事", "外宾", "出访", "出国", "境外", "外宣", "国际交流", "港澳台"],
+    "社会保险": ["社保", "社会保险", "养老", "保险", "工伤", "医保", "参保", "缴费", "征缴", "退休", "年金",
+               "待遇", "社保卡"],
+    # 社会保险补贴 / 公益性岗位 are employment subsidies, not social insurance (longest term wins).
+    "就业创业": ["就业", "创业", "失业", "岗位", "劳动力", "孵化", "毕业生", "见习", "用工", "求职", "招工",
+                 "社会保险补贴", "社保补贴", "公益性岗位"],
+    "职业培训": ["培训", "技能", "鉴定", "实训", "职业技能", "发证"],
+    "考试招聘": ["招聘", "招考", "考试", "考录", "聘用", "录用", "面试", "笔试", "考场", "试卷", "阅卷", "考生"],
+    "人事人才": ["干部", "考核", "人事", "职称", "任职资格", "评审", "专业技术", "人才", "专家"],
+    "劳动关系": ["劳动关系", "劳动合同", "仲裁", "调解", "监察", "欠薪", "农民工", "争议", "维权", "信访",
+               "维稳", "案件", "执法"],
+    "工资福利": ["工资", "薪酬", "津贴", "绩效工资"],
+    "档案": ["档案", "卷宗", "数字化加工"],
+    "国有资本": ["国有资本", "国企", "国有资产", "增资", "注资"],
+    "教育": ["学生", "学校", "教师", "免学费", "助学金", "辅导员", "教材", "家长"],
+    "车辆": ["车辆", "公务用车", "燃油", "公车"],
+}
+_CAUSE = re.compile(r"因|由于|导致|受.{0,12}影响|原因|造成|致使|所致")
+_DIGIT = re.compile(r"\d")
+_TRIVIAL_EXPLANATION = re.compile(r"^(无|没有|无偏差|完成|已完成|达标|正常|/|—|-|否|是)$")
+
+
+def _concepts(corpus_dir: Path | None) -> dict[str, list[str]]:
+    """The built-in lexicon, extended by ``<corpus>/concepts.json`` when the corpus carries one."""
+    out = {k: list(v) for k, v in CONCEPTS.items()}
+    path = corpus_dir / "concepts.json" if corpus_dir else None
+    if path and path.is_file():
+        try:
+            extra = json.loads(path.read_text(encoding="utf-8"))
+            for k, v in extra.items():
+                out.setdefault(k, [])
+                out[k] += [str(t) for t in v]
+        except (ValueError, AttributeError):
+            pass  # a broken override must not stop a review; the built-in lexicon still applies
+    return out
+
+
+class _Lexicon:
+    def __init__(self, concepts: dict[str, list[str]]):
+        pairs = sorted(((t, c) for c, terms in concepts.items() for t in terms), key=lambda p: -len(p[0]))
+        self.term_concept = dict(pairs)
+        self.regex = re.compile("|".join(re.escape(t) for t, _ in pairs)) if pairs else None
+
+    def tags(self, text: str) -> dict[str, str]:
+        """Concept → first term that names it in the text."""
+        out: dict[str, str] = {}
+        if self.regex is None:
+            return out
+        for m in self.regex.finditer(text):
+            out.setdefault(self.term_concept[m.group(0)], m.group(0))
+        return out
+
+
+def _name_key(name: str | None) -> str:
+    """Project name without years, document numbers and punctuation: the same project across years."""
+    return re.sub(r"[\d年号第]", "", match_key(name))
+
+
+@lru_cache(maxsize=1 << 20)
+def _ratio(a: str, b: str) -> float:
+    """rapidfuzz similarity 0–100 of two keys; cached, as report rows repeat a great deal."""
+    return float(fuzz.ratio(a, b))
+
+
+def _near_pairs(keys: list[str], block: int = 2000) -> list[tuple[int, int, float]]:
+    """All pairs (a, b), a ≠ b, of distinct keys with ratio ≥ NEAR_DUP, in blocks to bound memory."""
+    from rapidfuzz import process
+
+    out: list[tuple[int, int, float]] = []
+    for start in range(0, len(keys), block):
+        m = process.cdist(keys[start:start + block], keys, scorer=fuzz.ratio, score_cutoff=NEAR_DUP,
+                          dtype=np.uint8, workers=-1)
+        for a, b in zip(*np.nonzero(m)):
+            if start + a != b:
+                out.append((start + int(a), int(b), float(m[a, b])))
+    return out
+
+
+# ------------------------------------------------------------------ a uniform view of rows/projects
+
+
+@dataclass(eq=False)
+class _Proj:
+    ref: tuple
+    doc: tuple
+    file: str
+    scope: str  # 本报告 / 本次审阅的其他报告 / 历史报告库 (relative to the row being judged)
+    name: str
+    name_key: str
+    profile: str
+    department: bool
+    year: int | None = None
+    rows: list[_Row] = field(default_factory=list)
+    model: Project | None = None
+
+
+@dataclass(eq=False)
+class _Row:
+    ref: tuple
+    proj: _Proj
+    indicator: str
+    ikey: str
+    target: str | None
+    actual: str | None
+    explanation: str | None
+    level2: str | None
+    description: str | None = None
+    model: IndicatorRow | None = None
+    tkey: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tkey = match_key(self.target)
+
+
+def _scope(row_doc: tuple, other: _Proj) -> str:
+    if other.doc[0] == "c":
+        return "历史报告库"
+    return "本报告" if other.doc == row_doc else "本次审阅的其他报告"
+
+
+def _neighbour(row_doc: tuple, r: _Row, sim: float | None = None, lexical: float | None = None) -> dict[str, Any]:
+    ev: dict[str, Any] = {"scope": _scope(row_doc, r.proj), "source": Path(r.proj.file).name,
+                          "project": r.proj.name, "indicator": r.indicator, "target": r.target}
+    if r.proj.year:
+        ev["year"] = r.proj.year
+    if r.proj.model is not None:  # a row under review: let the UI link to it
+        ev["project_id"] = r.proj.model.id
+    if r.model is not None:
+        ev["row_id"], ev["where"] = r.model.id, r.model.where
+    if sim is not None:  # cosine of the embeddings; rows compared only as text have none
+        ev["similarity"] = round(float(sim), 3)
+    if lexical is not None:
+        ev["lexical"] = round(lexical / 100, 3)
+    return ev
+
+
+# ------------------------------------------------------------------ the run
+
+
+class _Run:
+    """One similarity run: the rows under review, their neighbours, and the caches they share."""
+
+    def __init__(self, documents: list[Document], corpus: Corpus | None, corpus_note: str | None,
+                 concepts: dict[str, list[str]]):
+        self.documents = documents
+        self.corpus = corpus
+        self.corpus_note = corpus_note
+        self.lex = _Lexicon(concepts)
+        self.embedder = corpus.embedder if corpus else None
+        self.projects: list[_Proj] = []
+        self.rows: list[_Row] = []
+        self.exclude_docs: dict[int, set[int]] = {}  # review doc index → corpus doc_ids that are itself
+        self.same_content: dict[int, set[int]] = defaultdict(set)  # review doc index → identical review docs
+        self._corpus_projects: dict[int, _Proj] = {}
+        self._tags: dict[str, dict[str, str]] = {}
+        self._grams: dict[str, set[str]] = {}
+        self._excl_cache: dict[tuple[int, int], bool] = {}
+
+    # ---------------------------------------------------------- setup
+
+    def collect(self) -> None:
+        sigs = []
+        for di, doc in enumerate(self.documents):
+            sig = content_signature(doc)
+            sigs.append(sig)
+            sha = None
+            src = Path(doc.source)
+            if src.is_file():
+                sha = file_sha256(src)
+            self.exclude_docs[di] = self.corpus.self_documents(sha, sig) if self.corpus else set()
+            for p in doc.projects:
+                dept = is_department_table(doc.kind, any(r.goal for r in p.rows))
+                proj = _Proj(("r", di, p.id), ("r", di), doc.source, "本报告", p.name, _name_key(p.name),
+                             project_profile(p.name, p.title, p.purpose, p.achieved), dept, doc.year, model=p)
+                for r in p.rows:
+                    row = _Row(("r", di, r.id), proj, r.indicator, match_key(r.indicator), r.target, r.actual,
+                               r.explanation, r.level2, r.description, model=r)
+                    proj.rows.append(row)
+                    self.rows.append(row)
+                self.projects.append(proj)
+        for i, a in enumerate(sigs):
+            for j, b in enumerate(sigs):
+                if i != j and a == b:
+                    self.same_content[i].add(j)
+
+    def _corpus_proj(self, cp) -> _Proj:
+        proj = self._corpus_projects.get(cp.proj_id)
+        if proj is None:
+            year = cp.rows[0].year if cp.rows else None
+            proj = _Proj(("c", cp.proj_id), ("c", cp.doc_id), cp.file, "历史报告库", cp.name, _name_key(cp.name),
+                         cp.profile, cp.department, year)
+            for r in cp.rows:
+                proj.rows.append(_Row(("c", r.vec_id), proj, r.indicator, match_key(r.indicator), r.target,
+                                      r.actual, r.explanation, r.level2))
+            self._corpus_projects[cp.proj_id] = proj
+        return proj
+
+    def _excluded(self, row: _Row, other: _Proj) -> bool:
+        """True when `other` may not serve as evidence about `row`."""
+        key = (id(row.proj), id(other))
+        cached = self._excl_cache.get(key)
+        if cached is None:
+            cached = self._excl_cache[key] = self._excluded_uncached(row, other)
+        return cached
+
+    def _excluded_uncached(self, row: _Row, other: _Proj) -> bool:
+        if other is row.proj or other.ref == row.proj.ref:
+            return True
+        di = row.proj.doc[1]
+        if other.doc[0] == "c":
+            if other.doc[1] in self.exclude_docs.get(di, set()):
+                return True
+        elif other.doc[1] in self.same_content.get(di, set()):
+            return True
+        # The same project reported in another year or by another unit is its history, not a copy.
+        return other.doc != row.proj.doc and _ratio(other.name_key, row.proj.name_key) >= SAME_PROJECT_NAME
+
+    # ---------------------------------------------------------- neighbours
+
+    def neighbours(self, progress: Progress | None) -> None:
+        """For each review row: near-duplicate rows elsewhere, as (row, cosine or None, lexical ratio).
+
+        Among the rows under review the lexical test is run on every pair of distinct texts
+        (rapidfuzz cdist, exact and cheap: a 5,000-row report has a few thousand distinct
+        indicators); the corpus is searched through FAISS plus an exact-text lookup.
+        """
+        self.near: dict[int, list[tuple[_Row, float | None, float]]] = defaultdict(list)
+        self.row_vecs = None
+        if self.embedder is not None and self.rows:
+            self.row_vecs = self.embedder.encode([r.indicator for r in self.rows])
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, row in enumerate(self.rows):
+            if row.ikey:
+                groups[row.ikey].append(i)
+        keys = list(groups)
+        partners: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        for a, b, score in _near_pairs(keys):
+            partners[a].append((b, score))
+        for ka, key in enumerate(keys):
+            partners[ka].append((ka, 100.0))
+            partners[ka].sort(key=lambda p: -p[1])
+            for i in groups[key]:
+                row = self.rows[i]
+                found = 0
+                for kb, score in partners[ka]:
+                    for j in groups[keys[kb]]:
+                        other = self.rows[j]
+                        if j == i or self._excluded(row, other.proj):
+                            continue
+                        self.near[i].append((other, self._cos(i, j), score))
+                        found += 1
+                        if found >= K_REVIEW_CAP:  # a template row: enough to call it one
+                            break
+                    if found >= K_REVIEW_CAP:
+                        break
+        if self.corpus is None or self.corpus.size == 0 or self.row_vecs is None:
+            return
+        if progress:
+            progress(0.85, "检索历史报告库中的相似指标")
+        csims, cids = self.corpus.search(self.row_vecs, K_NEIGHBOURS)
+        exact = self.corpus.rows_with_keys([r.ikey for r in self.rows])
+        meta = self.corpus.rows_by_id(list(cids.ravel()) + [v for vs in exact.values() for v in vs])
+        candidates: list[tuple[int, int, float, float]] = []
+        for i, row in enumerate(self.rows):
+            found = list(zip(csims[i], cids[i]))
+            seen = {int(v) for _s, v in found}
+            found += [(1.0, v) for v in exact.get(row.ikey, []) if v not in seen]
+            for s, vid in found:
+                cr = meta.get(int(vid))
+                if cr is None or cr.doc_id in self.exclude_docs.get(row.proj.doc[1], set()):
+                    continue
+                lex = _ratio(row.ikey, match_key(cr.indicator)) if row.ikey else 0.0
+                if lex >= NEAR_DUP:
+                    candidates.append((i, cr.proj_id, float(s), lex))
+        projects = self.corpus.projects({c[1] for c in candidates})
+        for i, pid, s, lex in candidates:
+            proj = self._corpus_proj(projects[pid])
+            row = self.rows[i]
+            if self._excluded(row, proj):
+                continue
+            best = max(proj.rows, key=lambda r: _ratio(row.ikey, r.ikey))
+            self.near[i].append((best, s, lex))
+
+    def _cos(self, i: int, j: int) -> float | None:
+        if self.row_vecs is None:
+            return None
+        return float(self.row_vecs[i] @ self.row_vecs[j])
+
+    # ---------------------------------------------------------- shared judgements
+
+    def tags(self, text: str) -> dict[str, str]:
+        if text not in self._tags:
+            self._tags[text] = self.lex.tags(norm_text(text))
+        return self._tags[text]
+
+    def grams(self, text: str) -> set[str]:
+        if text not in self._grams:
+            self._grams[text] = content_bigrams(text)
+        return self._grams[text]
+
+    def row_text(self, row: _Row) -> str:
+        extra = row.description if row.description and match_key(row.description) != row.ikey else ""
+        return row.indicator + ("；" + extra if extra else "")
+
+    def context(self, proj: _Proj, leave_out: Iterable[_Row] = ()) -> str:
+        out = set(map(id, leave_out))
+        parts = [proj.profile] + [self.row_text(r) for r in proj.rows if id(r) not in out]
+        return "；".join(parts)
+
+    def support(self, row: _Row, context: str) -> tuple[float, dict[str, Any]]:
+        """How much of the row's content the context also contains (0–1), and why."""
+        text = self.row_text(row)
+        grams = self.grams(text)
+        tags = self.tags(text)
+        ctx_grams = self.grams(context)
+        ctx_tags = self.tags(context)
+        g = len(grams & ctx_grams) / len(grams) if grams else 0.0
+        c = len(set(tags) & set(ctx_tags)) / len(tags) if tags else 0.0
+        return max(g, c), {"bigram_share": round(g, 2), "concept_share": round(c, 2),
+                           "row_concepts": sorted(tags), "context_concepts": sorted(ctx_tags)}
+
+    def is_standard(self, row: _Row) -> bool:
+        return bool(STANDARD_INDICATOR.search(row.ikey)) or (row.model is not None and
+                                                             "满意" in (row.model.level1 or ""))
+
+    def generic_projects(self) -> None:
+        """For each review row: the distinct unrelated projects that carry the same indicator.
+
+        "The same" is a near-duplicate or the same template key (common words removed, so
+        "实现绿色办公" counts with "绿色办公").
+        """
+        self.generic: dict[int, dict[str, _Row | str]] = {}
+        tkeys = [template_key(r.indicator) for r in self.rows]
+        by_tkey: dict[str, list[int]] = defaultdict(list)
+        for i, k in enumerate(tkeys):
+            by_tkey[k].append(i)
+        corpus_names: dict[str, set[str]] = {}
+        if self.corpus is not None:
+            all_ex = set().union(*self.exclude_docs.values()) if self.exclude_docs else set()
+            corpus_names = self.corpus.indicator_projects(tkeys, all_ex)
+        for i, row in enumerate(self.rows):
+            names: dict[str, _Row | str] = {}
+            others = [o for o, _s, _lex in self.near.get(i, [])]
+            others += [self.rows[j] for j in by_tkey.get(tkeys[i], []) if j != i]
+            for other in others:
+                if other.proj.department or self._excluded(row, other.proj):
+                    continue
+                if _ratio(other.proj.name_key, row.proj.name_key) < UNRELATED_NAME:
+                    names.setdefault(other.proj.name_key, other)
+            for nk in corpus_names.get(tkeys[i], ()):
+                if _ratio(nk, row.proj.name_key) < UNRELATED_NAME:
+                    names.setdefault(nk, nk)
+            self.generic[i] = names
+
+    def is_generic(self, i: int) -> bool:
+        return len(self.generic.get(i, {})) >= GENERIC_MIN_PROJECTS
+
+
+# ------------------------------------------------------------------ the checks
+
+
+def _ctx(doc: Document):
+    from reviewer.checks.base import Ctx
+    from reviewer.checks.rules import load_rules
+
+    return Ctx(doc=doc, rules=load_rules())
+
+
+def _check_generic(run: _Run, ctxs) -> None:
+    code = "GENERIC_INDICATOR"
+    for i, row in enumerate(run.rows):
+        di = row.proj.doc[1]
+        ctx = ctxs[di]
+        if row.proj.department:
+            ctx.skip(code, "部门整体表（指标体系由上级统一规定）")
+            continue
+        if run.is_standard(row):
+            ctx.skip(code, "满意度、预算执行率等规定指标")
+            continue
+        ctx.checked(code)
+        if not run.is_generic(i):
+            continue
+        if row.description and match_key(row.description) != row.ikey and not _shared_description(run, row):
+            continue  # "成本金额" explained as "维修维护费用总金额": the template name carries a specific meaning
+        names = run.generic[i]
+        examples = [_neighbour(row.proj.doc, v) for v in names.values() if isinstance(v, _Row)][:MAX_EVIDENCE]
+        shown = "、".join(f"“{e['project']}”" for e in examples[:3])
+        ctx.add(code, row.proj.model, row.model,
+                f"指标“{row.indicator}”是模板化指标：同样的指标出现在 {len(names)} 个不相关的项目中"
+                f"{'（如' + shown + '）' if shown else ''}，不能说明本项目的产出或效益。建议换成反映本项目特有内容、可衡量的指标。",
+                reason="同一指标出现在多个不相关项目中", projects=len(names), neighbours=examples)
+
+
+def _shared_description(run: _Run, row: _Row) -> bool:
+    """True when the row's 指标说明 also appears under another project (a template description)."""
+    if "_descriptions" not in run.__dict__:
+        index: dict[str, list[_Row]] = defaultdict(list)
+        for o in run.rows:
+            if o.description:
+                index[match_key(o.description)].append(o)
+        run._descriptions = index
+    return any(o.proj is not row.proj and not run._excluded(row, o.proj)
+               for o in run._descriptions.get(match_key(row.description), []))
+
+
+def _match_rows(a: list[_Row], b: list[_Row]) -> list[tuple[_Row, _Row, float]]:
+    """One-to-one pairs of rows with near-identical indicators and the same target text."""
+    pairs = []
+    for x in a:
+        for y in b:
+            if x.tkey != y.tkey:
+                continue
+            r = _ratio(x.ikey, y.ikey) if x.ikey and y.ikey else 0.0
+            if r >= NEAR_DUP:
+                pairs.append((r, x, y))
+    pairs.sort(key=lambda p: -p[0])
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    out = []
+    for r, x, y in pairs:
+        if id(x) in used_a or id(y) in used_b:
+            continue
+        used_a.add(id(x))
+        used_b.add(id(y))
+        out.append((x, y, r))
+    return out
+
+
+def _check_duplicates(run: _Run, ctxs) -> None:
+    code = "DUPLICATE_INDICATOR_SET"
+    index = {id(r): i for i, r in enumerate(run.rows)}
+    for proj in run.projects:
+        ctx = ctxs[proj.doc[1]]
+        if proj.department:
+            ctx.skip(code, "部门整体表（指标体系由上级统一规定）")
+            continue
+        if len(proj.rows) < DUP_MIN_ROWS:
+            ctx.skip(code, f"指标少于 {DUP_MIN_ROWS} 行")
+            continue
+        ctx.checked(code)
+        # Only projects that hold near-duplicates of enough of this project's rows can qualify.
+        hits: dict[int, set[int]] = defaultdict(set)
+        projs: dict[int, _Proj] = {}
+        for r in proj.rows:
+            for other, _s, _lex in run.near.get(index[id(r)], []):
+                if not other.proj.department:
+                    hits[id(other.proj)].add(id(r))
+                    projs[id(other.proj)] = other.proj
+        need = max(DUP_MIN_ROWS, math.ceil(DUP_SHARE_PAIR * len(proj.rows)))
+        best = None
+        for other in (projs[k] for k, v in hits.items() if len(v) >= need):
+            pairs = _match_rows(proj.rows, other.rows)
+            share = len(pairs) / len(proj.rows)
+            # A table copied into a slightly longer one: most of the other's rows are this project's,
+            # and they are still most of this one's (保险信息系统建设 10 rows / 资格认证 9, 7 shared).
+            mostly = share >= DUP_SHARE or (len(pairs) / len(other.rows) >= DUP_SHARE and share >= DUP_SHARE_PAIR)
+            # Rare rows count even when their words are common (预算控制数 in two projects): what
+            # makes them evidence is that few other projects carry them.
+            specific = [x for x, _y, _r in pairs if not run.is_standard(x) and not run.is_generic(index[id(x)])]
+            if len(pairs) >= DUP_MIN_ROWS and mostly and len(specific) >= DUP_MIN_SPECIFIC:
+                key = (share, other.doc == proj.doc, len(pairs))
+                if best is None or key > best[0]:
+                    best = (key, other, pairs)
+        if best is None:
+            continue
+        (_share, _same, _n), other, pairs = best
+        share = len(pairs) / len(proj.rows)
+        scope = _scope(proj.doc, other)
+        matched = [{"indicator": x.indicator, "target": x.target, "row_id": x.model.id if x.model else None,
+                    "other": _neighbour(proj.doc, y, lexical=r)} for x, y, r in pairs]
+        unmatched = [x.indicator for x in proj.rows if all(x is not p[0] for p in pairs)]
+        label = other.name
+        if other.name == proj.name:  # two tables under one name: say which one
+            label += f"（{other.model.title}）" if other.model is not None and other.model.title else "（另一张表）"
+        ctx.add(code, proj.model, None,
+                f"本项目 {len(proj.rows)} 行指标中有 {len(pairs)} 行（{share:.0%}）与{scope}项目“{label}”"
+                f"（{Path(other.file).name}）的指标和指标值完全相同，指标体系疑似整表复制，未体现本项目自身的产出和效益。"
+                "请核实，并按本项目的实际内容设置指标。",
+                reason="多数指标行与另一项目逐行相同（指标名称及指标值）", share=round(share, 3),
+                other={"scope": scope, "source": Path(other.file).name, "project": other.name, "year": other.year,
+                       "project_id": other.model.id if other.model is not None else None},
+                matched=matched, unmatched=unmatched)
+
+
+def _check_misplaced(run: _Run, ctxs) -> None:
+    code = "MISPLACED_INDICATOR"
+    for i, row in enumerate(run.rows):
+        proj = row.proj
+        ctx = ctxs[proj.doc[1]]
+        if proj.department:
+            ctx.skip(code, "部门整体表（指标覆盖部门全部职能）")
+            continue
+        if run.is_standard(row):
+            ctx.skip(code, "满意度、预算执行率等规定指标，不判断归属")
+            continue
+        row_tags, row_grams = run.tags(run.row_text(row)), run.grams(run.row_text(row))
+        if not row_grams and not row_tags:
+            ctx.skip(code, "去掉通用词后指标无具体内容")
+            continue
+        ctx.checked(code)
+        if run.is_generic(i):
+            continue
+        sources: dict[int, tuple[_Proj, _Row, float, float]] = {}
+        for other, s, lex in run.near.get(i, []):
+            if other.proj.department:
+                continue
+            if id(other.proj) not in sources or lex > sources[id(other.proj)][3]:
+                sources[id(other.proj)] = (other.proj, other, s, lex)
+        finding = None
+        if sources and (row_tags or len(row_grams) >= MIS_MIN_BIGRAMS):
+            shared_all: set[int] = set()
+            per_source = {}
+            for key, (q, qrow, s, lex) in sources.items():
+                shared = _shared_rows(run, proj, q)
+                per_source[key] = shared
+                shared_all |= {id(a) for a, _b in shared}
+            own_ctx = run.context(proj, [r for r in proj.rows if id(r) in shared_all])
+            own, own_why = run.support(row, own_ctx)
+            own = max(own, _emb_support(run, row, own_ctx))
+            best = None
+            for key, (q, qrow, s, lex) in sources.items():
+                q_ctx = run.context(q, [b for _a, b in per_source[key]])
+                sup, why = run.support(row, q_ctx)
+                sup = max(sup, _emb_support(run, row, q_ctx))
+                if best is None or sup > best[0]:
+                    best = (sup, why, q, qrow, s, lex)
+            if best and own <= MIS_OWN_MAX and best[0] >= MIS_SOURCE_MIN:
+                sup, why, q, qrow, s, lex = best
+                scope = _scope(proj.doc, q)
+                concepts = "涉及的" + "、".join(why["row_concepts"]) if why["row_concepts"] else ""
+                finding = (
+                    (f"指标“{row.indicator}”与本项目“{proj.name}”的名称、绩效目标和其他指标无关，"
+                     f"却与{scope}项目“{q.name}”（{Path(q.file).name}）的指标“{qrow.indicator}”相同，"
+                     f"其内容{concepts}与该项目的名称和目标相符，疑似从该项目复制。请核实该指标是否属于本项目，"
+                     "或换成反映本项目产出、效益的指标。"),
+                    {"reason": "指标与本项目无关，与另一项目的相同指标相符", "own_support": round(own, 2),
+                     "own_detail": own_why, "source_support": round(sup, 2), "source_detail": why,
+                     "neighbours": [_neighbour(proj.doc, qrow, s, lex)] + [
+                         _neighbour(proj.doc, o, s2, l2) for o, s2, l2 in run.near.get(i, [])
+                         if o is not qrow and not o.proj.department][:MAX_EVIDENCE - 1]})
+        elif not sources:
+            own_ctx = run.context(proj, [row])
+            tags = run.tags(run.row_text(row))
+            ctx_tags = run.tags(own_ctx)
+            g, g_why = run.support(row, own_ctx)
+            emb = _emb_support(run, row, own_ctx)
+            unrelated = tags and ctx_tags and not set(tags) & set(ctx_tags)
+            if unrelated and g_why["bigram_share"] <= MIS_OWN_MAX and emb == 0:
+                terms = "、".join(f"{t}（{c}）" for c, t in tags.items())
+                finding = (
+                    (f"指标“{row.indicator}”涉及{terms}，而本项目“{proj.name}”的名称、绩效目标和其他指标"
+                     f"只涉及{'、'.join(sorted(ctx_tags))}，两者无关，疑似从其他项目复制。请核实并换成本项目的指标。"),
+                    {"reason": "指标内容与本项目名称、目标及其他指标均无关联", "own_support": round(g, 2),
+                     "own_detail": g_why, "project_text": proj.profile[:300], "neighbours": []})
+        if finding:
+            ctx.add(code, proj.model, row.model, finding[0], **finding[1])
+
+
+def _shared_rows(run: _Run, a: _Proj, b: _Proj) -> list[tuple[_Row, _Row]]:
+    """Rows of `a` whose indicator also appears in `b` (copied together), paired with b's row."""
+    cache = run.__dict__.setdefault("_shared", {})
+    key = (id(a), id(b))  # both live as long as the run
+    if key not in cache:
+        cache[key] = _shared_rows_uncached(a, b)
+    return cache[key]
+
+
+def _shared_rows_uncached(a: _Proj, b: _Proj) -> list[tuple[_Row, _Row]]:
+    out = []
+    for x in a.rows:
+        best = None
+        for y in b.rows:
+            r = _ratio(x.ikey, y.ikey) if x.ikey and y.ikey else 0.0
+            if r >= NEAR_DUP and (best is None or r > best[0]):
+                best = (r, y)
+        if best:
+            out.append((x, best[1]))
+    return out
+
+
+def _emb_support(run: _Run, row: _Row, context: str) -> float:
+    """A semantic model's view: 1 when the row's embedding is close to the project's text.
+
+    With the built-in character model this almost never fires (row-vs-profile cosines are ≤ 0.4
+    on the seeds), so the lexical and concept tests decide; a user's semantic model adds here.
+    """
+    if run.embedder is None or run.embedder.id.startswith("char-ngram"):
+        return 0.0
+    key = (id(row), context)
+    cache = run.__dict__.setdefault("_emb_cache", {})
+    if key not in cache:
+        v = run.embedder.encode([run.row_text(row), context])
+        cache[key] = 1.0 if float(v[0] @ v[1]) >= EMB_SUPPORT else 0.0
+    return cache[key]
+
+
+def _check_boilerplate(run: _Run, ctxs) -> None:
+    code = "BOILERPLATE_EXPLANATION"
+    subst = []
+    for row in run.rows:
+        expl = (row.explanation or "").strip()
+        key = match_key(expl)
+        if not key or _TRIVIAL_EXPLANATION.match(key) or len(key) < BOILER_MIN_LEN:
+            ctxs[row.proj.doc[1]].skip(code, "无实质性偏差说明")
+            continue
+        subst.append((row, key))
+    uses: dict[str, list[_Row]] = defaultdict(list)
+    for row, key in subst:
+        uses[key].append(row)
+    corpus_uses = {}
+    if run.corpus is not None and subst:
+        all_ex = set().union(*run.exclude_docs.values()) if run.exclude_docs else set()
+        corpus_uses = run.corpus.explanation_uses([k for _r, k in subst], all_ex)
+    for row, key in subst:
+        ctx = ctxs[row.proj.doc[1]]
+        ctx.checked(code)
+        # Reuse inside the same project counts too: two rows, one sentence.
+        others = [r for r in uses[key] if r is not row and (r.proj is row.proj or not run._excluded(row, r.proj))]
+        crows = corpus_uses.get(key, [])
+        expl = row.explanation.strip()
+        if others or crows:
+            evidence = [_neighbour(row.proj.doc, r) | {"explanation": r.explanation} for r in others[:MAX_EVIDENCE]]
+            evidence += [{"scope": "历史报告库", "source": Path(c.file).name, "project": c.project,
+                          "indicator": c.indicator, "explanation": c.explanation, "year": c.year}
+                         for c in crows[:MAX_EVIDENCE - len(evidence)]]
+            n = len(others) + len(crows)
+            ctx.add(code, row.proj.model, row.model,
+                    f"偏差原因分析“{_clip(expl)}”在其他 {n} 行指标中原文重复使用，没有说明本指标偏差的具体原因。"
+                    "请结合本行的指标值和实际完成值，说明偏差原因和改进措施。",
+                    reason="同一说明在多行或多份报告中重复使用", uses=n, neighbours=evidence)
+            continue
+        row_grams = run.grams("；".join(x or "" for x in (row.indicator, row.target, row.actual, row.level2)))
+        facts = bool(_DIGIT.search(expl)) or bool(run.grams(expl) & row_grams) or bool(_CAUSE.search(expl))
+        if not facts:
+            ctx.add(code, row.proj.model, row.model,
+                    f"偏差原因分析“{_clip(expl)}”没有提到本指标的任何数据或事实，也没有说明原因，放在任何一行都成立。"
+                    f"请说明本指标（指标值 {row.target or '未填'}，实际完成值 {row.actual or '未填'}）偏差的具体原因和改进措施。",
+                    reason="说明中没有本行的数字、指标内容或原因，属于套话", neighbours=[])
+
+
+def _clip(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def _check_exact_threshold(documents: list[Document], ctxs) -> None:
+    """Projects (or, in a department table, goals) whose actuals sit exactly on the threshold."""
+    code = "EXACT_THRESHOLD_PATTERN"
+    for di, doc in enumerate(documents):
+        ctx = ctxs[di]
+        rules = ctx.rules
+        min_rows, min_share = rules.exact_threshold_min_rows, float(rules.exact_threshold_share)
+        pooled: list[tuple[Project, IndicatorRow, bool]] = []
+        flagged_any = False
+        for p in doc.projects:
+            if not p.rows:
+                ctx.skip(code, "项目无指标行")
+                continue
+            if not any(r.actual for r in p.rows):
+                ctx.skip(code, "无实际完成值（目标表）")
+                continue
+            rows = _threshold_rows(p)
+            pooled += [(p, r, eq) for r, eq in rows]
+            if len(rows) < min_rows:
+                ctx.skip(code, f"门槛型指标（≥/≤ 数值）少于 {min_rows} 行")
+                continue
+            ctx.checked(code)
+            # A department table states several goals; back-filling is usually one goal's author.
+            units: list[tuple[str | None, list[tuple[IndicatorRow, bool]]]] = []
+            goals = list(dict.fromkeys(r.goal for r, _eq in rows if r.goal))
+            for g in goals:
+                units.append((g, [(r, eq) for r, eq in rows if r.goal == g]))
+            hits = [(g, u) for g, u in units if len(u) >= min_rows and _share(u) >= min_share]
+            if not hits and _share(rows) >= min_share:
+                hits = [(None, rows)]
+            for goal, unit in hits:
+                flagged_any = True
+                equal = [r for r, eq in unit if eq]
+                ctx.add(code, p, None, _threshold_message(len(equal), len(unit), goal),
+                        reason="实际完成值恰好等于指标值门槛的比例异常高", goal=goal, share=round(_share(unit), 3),
+                        threshold_rows=len(unit), equal_rows=len(equal),
+                        examples=[{"row_id": r.id, "indicator": r.indicator, "target": r.target, "actual": r.actual}
+                                  for r in equal[:8]])
+        if flagged_any or len(pooled) < min_rows:
+            continue
+        unit = [(r, eq) for _p, r, eq in pooled]
+        if _share(unit) >= min_share:
+            equal = [(p, r) for p, r, eq in pooled if eq]
+            ctx.add(code, None, None, _threshold_message(len(equal), len(pooled), None, whole=True),
+                    reason="全文实际完成值恰好等于指标值门槛的比例异常高", share=round(_share(unit), 3),
+                    threshold_rows=len(pooled), equal_rows=len(equal),
+                    examples=[{"project": p.name, "row_id": r.id, "indicator": r.indicator, "target": r.target,
+                               "actual": r.actual} for p, r in equal[:8]])
+
+
+def _threshold_rows(p: Project) -> list[tuple[IndicatorRow, bool]]:
+    """Rows whose target is a ≥/≤ figure and whose actual is a comparable figure, and whether equal."""
+    from reviewer.values import comparable, parse_value
+
+    out = []
+    for r in p.rows:
+        t, a = parse_value(r.target), parse_value(r.actual)
+        if t.comparator not in (">=", "<=") or t.kind != "quantitative" or not comparable(t, a):
+            continue
+        if a.comparator is not None:  # "≥20.5元" copied into the actual: ACTUAL_COPIES_TARGET's business
+            continue
+        out.append((r, t.scaled == a.scaled))
+    return out
+
+
+def _share(unit: list[tuple[IndicatorRow, bool]]) -> float:
+    return sum(eq for _r, eq in unit) / len(unit) if unit else 0.0
+
+
+def _threshold_message(equal: int, total: int, goal: str | None, whole: bool = False) -> str:
+    where = "全文" if whole else (f"本项目{goal}" if goal else "本项目")
+    return (f"{where}的 {total} 行门槛型指标中有 {equal} 行（{equal / total:.0%}）的实际完成值恰好等于指标值门槛"
+            "（如“≥16项”→“16项”），疑似按指标值倒填完成值。请核实完成值是否来自实际统计数据。")
+
+
+def run_similarity(documents: list[Document], corpus_dir: str | Path | None = None,
+                   progress: Progress | None = None, use_corpus: bool = True) -> None:
+    """Append the corpus-based findings and their coverage to each document (in place).
+
+    With ``use_corpus=False`` (``--no-corpus``) the documents are still compared with themselves
+    and each other, and coverage says the corpus was not consulted.
+    """
+    if not documents:
+        return
+    corpus = None
+    note = None
+    if not use_corpus:
+        note = "未与历史报告库比对（--no-corpus）"
+    else:
+        try:
+            # A first review builds the index; its progress shows inside the review's own bar.
+            corpus = open_corpus(corpus_dir, _sub_progress(progress, 0.80, 0.84))
+        except InputError as err:
+            note = f"历史报告库不可用（{err.message}）"
+    from reviewer.corpus import corpus_path
+
+    run = _Run(documents, corpus, note, _concepts(corpus_path(corpus_dir)))
+    try:
+        run.collect()
+        run.neighbours(progress)
+        run.generic_projects()
+        ctxs = [_ctx(d) for d in documents]
+        for d in documents:
+            for c in CODES:
+                d.coverage.setdefault(c, CoverageEntry())
+        if progress:
+            progress(0.88, "判断复制、模板化和错放的指标")
+        _check_generic(run, ctxs)
+        _check_duplicates(run, ctxs)
+        _check_misplaced(run, ctxs)
+        _check_boilerplate(run, ctxs)
+        _check_exact_threshold(documents, ctxs)
+        if note:
+            for d in documents:
+                for c in CODES[:4]:
+                    n = sum(len(p.rows) for p in d.projects)
+                    d.coverage[c].skipped[f"{note}，仅在本次审阅的报告之间比对"] = n
+    finally:
+        if corpus is not None:
+            corpus.close()
+
+
+def _sub_progress(progress: Progress | None, lo: float, hi: float) -> Progress | None:
+    """Map a sub-task's 0–1 progress into [lo, hi] of the caller's bar."""
+    if progress is None:
+        return None
+    return lambda fraction, message: progress(lo + (hi - lo) * min(max(fraction, 0.0), 1.0), message)
