@@ -42,12 +42,14 @@ def review_paths(
             continue
         run_checks(doc)
         result.documents.append(doc)
-    if use_corpus and result.documents:
+    if result.documents:
+        # Without the corpus, the reports are still compared with themselves and each other
+        # (copied tables inside one report), and coverage says the corpus was not consulted.
         if progress:
-            progress(0.8, "与历史报告库比对")
+            progress(0.8, "与历史报告库比对" if use_corpus else "报告内部比对")
         from reviewer.similarity import run_similarity
 
-        run_similarity(result.documents, corpus_dir=corpus_dir, progress=progress)
+        run_similarity(result.documents, corpus_dir=corpus_dir, progress=progress, use_corpus=use_corpus)
     for doc in result.documents:
         number_findings(doc)
     if llm and result.documents:

@@ -129,3 +129,18 @@ def test_zero_budget_projects_in_a_report_list(reviewed):
     names = [p.name for p in reviewed["001"].projects
              if any(f.project_id == p.id for f in found(reviewed["001"], "ARITHMETIC_ERROR"))]
     assert names == ["社保卡补卡换卡经费", "事业单位公开招聘经费"] and flagged == {"90"}
+
+
+def test_two_department_tables_disagree_002(reviewed):
+    msgs = [f.message for f in found(reviewed["002"], "INCONSISTENT_FIGURES")]
+    assert any("合理" in m and "一般合理" in m for m in msgs)
+    assert any("98.95%" in m for m in msgs)
+    # "(100%)" and "100%" are the same figure: 预算执行率's actual is not flagged, only its target.
+    assert not any("预算执行率" in m and "实际完成值" in m for m in msgs)
+
+
+def test_short_copies_and_slogans(reviewed):
+    assert found(reviewed["000"], "ACTUAL_COPIES_TARGET", indicator="对就业困难人员的帮扶力度")
+    assert found(reviewed["000"], "EMPTY_ACTUAL", indicator="求职创业发放率")
+    # An actual that states figures in words is not empty.
+    assert not found(reviewed["003"], "EMPTY_ACTUAL", indicator="符合条件的城乡居民")

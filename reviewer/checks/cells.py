@@ -53,7 +53,8 @@ def empty_actual(ctx: Ctx) -> None:
             ctx.add("EMPTY_ACTUAL", p, r,
                     f"“{r.indicator}”的指标值为定量的“{target.text}”，实际完成值却是文字表述“{actual.text[:30]}”，"
                     f"请填写与指标值同口径的实际数值。", reason="slogan")
-        elif actual.kind == "qualitative" and _asks_for_figure(r) and norm(r.actual) != norm(r.target):
+        elif actual.kind == "qualitative" and _asks_for_figure(r) and norm(r.actual) != norm(r.target) \
+                and not re.search(r"\d", actual.text):
             ctx.add("EMPTY_ACTUAL", p, r,
                     f"“{r.indicator}”应以数值衡量，实际完成值却是文字表述“{actual.text[:30]}”，没有可核实的数值。",
                     reason="slogan")
@@ -96,7 +97,12 @@ def target_not_measurable(ctx: Ctx) -> None:
         if target.kind != "qualitative":
             continue
         ind, tgt = _indicator(r.indicator), norm(r.target)
-        restates = tgt == ind or (len(tgt) >= 4 and (tgt in ind or ind in tgt)) or fuzz.ratio(tgt, ind) >= 80
+        # A target made of the indicator's own words: equal, nearly equal, the indicator padded
+        # out ("可持续性服务" → "可持续性服务退休人员养老金发放"), or most of the indicator
+        # ("社会稳定" inside a 16-character indicator is a vague target, not a restatement).
+        padded = len(ind) >= 4 and ind in tgt
+        part = len(tgt) >= 4 and tgt in ind and len(tgt) >= 0.6 * len(ind)
+        restates = tgt == ind or padded or part or fuzz.ratio(tgt, ind) >= 80
         if restates:
             ctx.add("TARGET_NOT_MEASURABLE", p, r,
                     f"“{r.indicator}”的指标值“{r.target}”只是重复指标名称，没有数值、比较方向和计量单位，无法据此考核。",

@@ -95,23 +95,35 @@ def narrative_total(ctx: Ctx) -> None:
 
 @check
 def same_indicator_two_tables(ctx: Ctx) -> None:
-    """A department report that lists one indicator in two tables must give it one actual (002)."""
+    """A department report that lists one indicator in two tables must give it one target and
+    one actual (002: 表3-2 and 附件1)."""
     if ctx.doc.kind != "department_selfeval":
         return
-    seen: dict[str, tuple] = {}
+    first: dict[str, tuple] = {}
     for p, r in rows(ctx.doc):
         key = norm(r.indicator)
-        a = parse_value(r.actual)
-        if a.kind != "quantitative":
+        if key not in first:
+            first[key] = (p, r)
             continue
-        if key in seen and seen[key][0].id != p.id:
-            p0, r0, a0 = seen[key]
-            if a0.scaled is not None and a.scaled is not None and abs(a0.scaled - a.scaled) > ctx.rules.rate_tolerance:
-                ctx.add("INCONSISTENT_FIGURES", p, r,
-                        f"“{r.indicator}”在“{p0.name}”中实际完成值为 {r0.actual}，在本表中为 {r.actual}，同一指标两处不一致。",
-                        other_project=p0.name, other_actual=r0.actual, other_where=r0.where)
-        else:
-            seen[key] = (p, r, a)
+        p0, r0 = first[key]
+        if p0.id == p.id:
+            continue
+        ctx.checked("INCONSISTENT_FIGURES")
+        for field, label in (("actual", "实际完成值"), ("target", "指标值")):
+            a0, a1 = getattr(r0, field), getattr(r, field)
+            if not a0 or not a1 or _same_value(a0, a1, ctx):
+                continue
+            ctx.add("INCONSISTENT_FIGURES", p, r,
+                    f"“{r.indicator}”在“{p0.name}”中{label}为“{a0}”，在本表中为“{a1}”，同一指标两处不一致。",
+                    field=field, other_project=p0.name, other_value=a0, other_where=r0.where)
+            break
+
+
+def _same_value(a: str, b: str, ctx: Ctx) -> bool:
+    va, vb = parse_value(a), parse_value(b)
+    if va.kind == vb.kind == "quantitative" and va.scaled is not None and vb.scaled is not None:
+        return abs(va.scaled - vb.scaled) <= ctx.rules.rate_tolerance and va.comparator == vb.comparator
+    return norm(a).strip("()（）") == norm(b).strip("()（）")
 
 
 @check
