@@ -373,7 +373,18 @@ def _hostile_cells(row: IndicatorRow | None) -> list[str]:
     if row is None:
         return []
     cells = {"target": row.target, "actual": row.actual, "explanation": row.explanation}
-    return [name for name, text in cells.items() if text and injection_reason(text, names=(row.indicator,))]
+    hostile = [name for name, text in cells.items()
+               if text and injection_reason(text, names=(row.indicator,), has_findings=True)]
+    if injection_reason(row.indicator, has_findings=True):
+        hostile.append("indicator")
+    return hostile
+
+
+def _shown_indicator(row: IndicatorRow | None, hostile: list[str]) -> str | None:
+    """The indicator's name as a draft may quote it: not when the name itself is an instruction."""
+    if row is None:
+        return None
+    return "本行指标（名称含指令性文字，已略去）" if "indicator" in hostile else row.indicator
 
 
 def _render_offline(job: Job) -> str:
@@ -384,7 +395,8 @@ def _render_offline(job: Job) -> str:
         found = _find_cause(job)
         return render_inline(
             "offline/explanation.j2",
-            year=job.doc.year, ind=row.indicator, project=job.project.name, show_project=job.show_project,
+            year=job.doc.year, ind=_shown_indicator(row, hostile), project=job.project.name,
+            show_project=job.show_project,
             f=f, type=_type(row), dir=_direction(f), cause=found[0] if found else None,
             cause_from=found[1] if found else None, variant=_variant(job.project, row),
             budget_rate=_budget_rate(job.project, row), hostile=hostile,
@@ -394,7 +406,7 @@ def _render_offline(job: Job) -> str:
     code = finding.code if row is not None or finding.code in PROJECT_CODES else "OTHER"
     return render_inline(
         "offline/critique.j2",
-        code=code, message=_sentence(finding.message), f=f, ind=row.indicator if row else None,
+        code=code, message=_sentence(finding.message), f=f, ind=_shown_indicator(row, hostile),
         project=job.project.name, explanation=(row.explanation or "").strip() if row else "",
         level2=row.level2 if row else None, year=job.doc.year, hostile=hostile,
     ) + job.suffix
