@@ -57,4 +57,21 @@ def serve(port: int = 7860, host: str | None = None) -> None:
         raise SystemExit(2)
     from reviewer.store import Store
 
+    _warm_corpus()
     launch(build_demo(Store(settings.db_path)), port=port, host=host)
+
+
+def _warm_corpus() -> None:
+    """Build or sync the corpus index in the background while the page loads, so the first
+    review does not wait for it; a failure here is reported by that review, not here."""
+    import threading
+
+    def warm() -> None:
+        try:
+            from reviewer.corpus import open_corpus
+
+            open_corpus()
+        except Exception:  # noqa: BLE001 - the review path reports corpus problems itself
+            pass
+
+    threading.Thread(target=warm, name="corpus-warmup", daemon=True).start()
