@@ -191,9 +191,19 @@ def report_to_xlsx(report: Report, path: str | Path) -> Path:
             used.add(name)
             _project_sheet(wb.create_sheet(name), report, doc_id, doc, project)
     _summary_sheet(wb.create_sheet("审阅概况"), report)
+    _no_formulas(wb)
     path = Path(path)
     wb.save(path)
     return path
+
+
+def _no_formulas(wb) -> None:  # type: ignore[no-untyped-def]
+    """Report text is untrusted: a cell reading "=HYPERLINK(…)" must stay text, never a formula."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 def _styles():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -34,6 +35,14 @@ def finding_rows(result: ReviewResult) -> list[dict[str, str]]:
     return out
 
 
+def _csv_safe(value: str) -> str:
+    """Spreadsheets run a CSV cell starting with = + - @ as a formula; report text must not."""
+    return "'" + value if value[:1] in {"=", "+", "-", "@"} and not _NUMBER.fullmatch(value) else value
+
+
+_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
+
+
 def render_review(result: ReviewResult, fmt: str, out: Path | None) -> None:
     """Write the result in `fmt` to `out` (or stdout for text formats)."""
     if fmt in {"xlsx", "html"}:
@@ -49,7 +58,7 @@ def render_review(result: ReviewResult, fmt: str, out: Path | None) -> None:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS)
         writer.writeheader()
-        writer.writerows(finding_rows(result))
+        writer.writerows({k: _csv_safe(v) for k, v in row.items()} for row in finding_rows(result))
         text = buf.getvalue()
     else:
         text = _table(result, width=None if out is None else 200)

@@ -67,3 +67,18 @@ def test_cli_starts_without_heavy_imports():
             " if m in sys.modules]; print(heavy); assert not heavy")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_report_text_never_becomes_a_spreadsheet_formula(tmp_path):
+    """A cell reading =HYPERLINK(…) in a report stays text in the exported .xlsx and .csv."""
+    import openpyxl
+
+    report = Path(__file__).parent / "data" / "formula_report.txt"
+    xlsx = tmp_path / "out.xlsx"
+    assert run("review", report, "--no-corpus", "--format", "xlsx", "--out", xlsx).returncode == 0
+    wb = openpyxl.load_workbook(xlsx)
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert any(isinstance(c.value, str) and c.value.startswith("=HYPERLINK") for c in cells)
+    csv_out = run("review", report, "--no-corpus", "--format", "csv").stdout
+    assert "'=HYPERLINK" in csv_out and ",=HYPERLINK" not in csv_out
