@@ -11,6 +11,9 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 # Files above this size are refused before reading: a season's largest real report is a few MB;
 # 50 MB leaves room for scanned-PDF bloat while keeping a hostile upload from exhausting memory.
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# Cells in one file: a province's largest 自评 report has tens of thousands; a file of millions of
+# (mostly empty) cells is hostile or broken and would exhaust memory as parsed objects.
+MAX_CELLS = 2_000_000
 # Uncompressed size allowed inside a .docx/.xlsx (zip bomb guard).
 MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
 

@@ -162,3 +162,12 @@ def test_unzipped_size_limit_applies_to_real_documents(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "MAX_UNZIPPED_BYTES", 10 * 1024)
     with pytest.raises(InputError, match="解压后过大"):
         read_path(path)
+
+
+def test_millions_of_empty_cells_are_refused_quickly(tmp_path):
+    """A text file of 4 million tab-separated cells is refused (before parsing), in one line."""
+    f = tmp_path / "tabs.txt"
+    f.write_text(("\t" * 2000 + "x\n") * 2000, encoding="utf-8")
+    res = subprocess.run([str(Path(sys.executable).with_name("reviewer")), "review", str(f), "--no-corpus"],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "单元格过多" in res.stderr and res.stderr.count("\n") == 1

@@ -16,6 +16,7 @@ from charset_normalizer import from_bytes
 
 from reviewer.errors import InputError
 from reviewer.model import Cell, Grid, Paragraph, RawDocument
+from reviewer.settings import MAX_CELLS
 
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 _HTML_TAG = re.compile(r"</?(?:b|p|i|u|strong|em|br|span)\b[^>]*>", re.I)
@@ -58,7 +59,19 @@ def read_text(path: Path, source: str) -> RawDocument:
     text = decode(path.read_bytes(), source)
     if not _looks_like_text(text):
         raise InputError("这不是文本文件（含大量不可见字符），请提供 .docx/.xlsx/.pdf 或文本导出", source)
+    # Every cell costs a parsed object: count the separators first and refuse before parsing.
+    cells = text.count("\t") + text.count("|")
+    if cells > MAX_CELLS:
+        raise InputError(f"表格单元格过多（约 {cells:,} 个，上限 {MAX_CELLS:,}），疑似异常文件，已拒绝读取", source)
     return RawDocument(source=source, format="text", blocks=parse_lines(text.splitlines()))
+
+
+def _split(line: str, sep: str) -> list[str]:
+    """Cells of a row; trailing empty cells carry nothing and are dropped."""
+    parts = line.split(sep)
+    while len(parts) > 1 and not parts[-1].strip():
+        parts.pop()
+    return parts
 
 
 def _blank(line: str) -> bool:
@@ -114,7 +127,7 @@ def _tab_block(lines: list[str], i: int) -> tuple[Grid, int]:
             break
         if not _is_tab_row(line):
             break
-        rows.append([Cell(text=c.strip(), where=f"line {i + 1}") for c in line.split("\t")])
+        rows.append([Cell(text=c.strip(), where=f"line {i + 1}") for c in _split(line, "\t")])
         i += 1
     return Grid(rows=rows, where=f"line {start + 1}"), i
 
