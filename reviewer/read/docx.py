@@ -13,6 +13,7 @@ from pathlib import Path
 from reviewer.errors import InputError
 from reviewer.model import Cell, Grid, Paragraph, RawDocument
 from reviewer.read.zipguard import check_zip
+from reviewer.settings import MAX_CELLS
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -43,7 +44,7 @@ def read_docx(path: Path, source: str) -> RawDocument:
     except Exception:  # noqa: BLE001 - any parser failure means a corrupt file
         raise InputError("Word 文件结构已损坏，无法打开，请用 Word 另存为 .docx 后再试") from None
     blocks: list[Grid | Paragraph] = []
-    n_par = n_tbl = 0
+    n_par = n_tbl = n_cells = 0
     for el in _children(document.element.body):
         if el.tag == P:
             n_par += 1
@@ -52,6 +53,9 @@ def read_docx(path: Path, source: str) -> RawDocument:
                 blocks.append(Paragraph(text=text, where=f"paragraph {n_par}"))
         elif el.tag == TBL:
             n_tbl += 1
+            n_cells += sum(1 for _ in el.iter(TC))
+            if n_cells > MAX_CELLS:
+                raise InputError(f"表格单元格过多（超过 {MAX_CELLS:,} 个），疑似异常文件，已拒绝读取")
             grid = table_grid(el, f"table {n_tbl}")
             if grid.rows:
                 blocks.append(grid)
