@@ -385,7 +385,7 @@ def launch(demo: gr.Blocks, *, port: int = 7860, host: str | None = None, preven
     return demo.launch(
         server_name=host or "127.0.0.1", server_port=port, auth=settings.auth or None,
         auth_message="请输入审阅账号和密码。", max_file_size=MAX_FILE_BYTES, allowed_paths=[str(exports)],
-        prevent_thread_lock=prevent_thread_lock, quiet=quiet, show_error=True, footer_links=["api"],
+        prevent_thread_lock=prevent_thread_lock, quiet=quiet, show_error=True, footer_links=[],
         run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False, pwa=False,
         css=view.CSS, head=SHORTCUTS_JS, theme=gr.themes.Default(),
     )
