@@ -25,7 +25,8 @@ def build_input(rows: int, path: Path) -> int:
     copies = -(-rows // per_copy)
     parts = []
     for i in range(copies):
-        parts.append(re.sub(r"(项目名称\t+)([^\t\n]+)", lambda m: f"{m.group(1)}{m.group(2)}（第{i + 1}批）", text))
+        suffix = f"（第{i + 1}批）"
+        parts.append(re.sub(r"(项目名称\t+)([^\t\n]+)", lambda m, s=suffix: f"{m.group(1)}{m.group(2)}{s}", text))
     path.write_text("\n".join(parts), encoding="utf-8")
     return copies * per_copy
 

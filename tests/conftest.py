@@ -36,3 +36,24 @@ def reviewer_home(tmp_path, monkeypatch):
 @pytest.fixture
 def seeds_dir() -> Path:
     return SEEDS
+
+
+@pytest.fixture(scope="session")
+def built_home(tmp_path_factory):
+    """A REVIEWER_HOME with the shipped corpus (the five seeds) indexed once for the session."""
+    from reviewer import corpus
+
+    home = tmp_path_factory.mktemp("corpus-home")
+    saved = {k: os.environ.get(k) for k in ("REVIEWER_HOME", "REVIEWER_CORPUS", "REVIEWER_EMBED_MODEL")}
+    os.environ["REVIEWER_HOME"] = str(home)
+    os.environ.pop("REVIEWER_CORPUS", None)
+    os.environ.pop("REVIEWER_EMBED_MODEL", None)
+    try:
+        corpus.build(None).close()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return home

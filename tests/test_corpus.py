@@ -19,25 +19,6 @@ SEED_FILES = ["000_f0f92c4964a07505.txt", "001_b1a250b2a3dd9447.txt", "002_07fbb
               "003_2cec943835bed671.txt", "004_e85c4e418f268774.txt"]
 
 
-@pytest.fixture(scope="session")
-def built_home(tmp_path_factory):
-    """The shipped corpus indexed once for the session (building takes a few seconds)."""
-    home = tmp_path_factory.mktemp("corpus-home")
-    saved = {k: os.environ.get(k) for k in ("REVIEWER_HOME", "REVIEWER_CORPUS", "REVIEWER_EMBED_MODEL")}
-    os.environ["REVIEWER_HOME"] = str(home)
-    os.environ.pop("REVIEWER_CORPUS", None)
-    os.environ.pop("REVIEWER_EMBED_MODEL", None)
-    try:
-        C.build(None).close()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    return home
-
-
 @pytest.fixture
 def shipped(built_home, monkeypatch):
     monkeypatch.setenv("REVIEWER_HOME", str(built_home))
@@ -184,7 +165,7 @@ def test_a_flat_index_that_grows_past_the_threshold_becomes_ivf(small_corpus, se
     C.cli_add([seeds_dir / "004_e85c4e418f268774.txt"], small_corpus)
     corpus = C.open_corpus(small_corpus)
     assert isinstance(corpus.index, faiss.IndexIVFFlat) and corpus.index.ntotal == 557
-    sims, ids = corpus.search(corpus.embedder.encode(["修缮改造任务完成率"]), 3)
+    _sims, ids = corpus.search(corpus.embedder.encode(["修缮改造任务完成率"]), 3)
     assert {r.project for r in corpus.rows_by_id(ids[0][:2]).values()} == \
         {"社会保障业务经费", "劳动力市场基础设施维护维修专项经费"}
     corpus.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from decimal import Decimal
 
@@ -12,25 +11,6 @@ from reviewer import corpus as C
 from reviewer.model import Document, IndicatorRow, Project
 from reviewer.review import parse_path
 from reviewer.similarity import CODES, run_similarity
-
-
-@pytest.fixture(scope="session")
-def built_home(tmp_path_factory):
-    """The shipped corpus (the five seeds) indexed once for the session."""
-    home = tmp_path_factory.mktemp("similarity-home")
-    saved = {k: os.environ.get(k) for k in ("REVIEWER_HOME", "REVIEWER_CORPUS", "REVIEWER_EMBED_MODEL")}
-    os.environ["REVIEWER_HOME"] = str(home)
-    os.environ.pop("REVIEWER_CORPUS", None)
-    os.environ.pop("REVIEWER_EMBED_MODEL", None)
-    try:
-        C.build(None).close()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    return home
 
 
 @pytest.fixture

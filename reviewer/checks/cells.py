@@ -75,7 +75,7 @@ def actual_copies_target(ctx: Ctx) -> None:
             ctx.skip("ACTUAL_COPIES_TARGET", "指标值或完成值为空")
             continue
         ctx.checked("ACTUAL_COPIES_TARGET")
-        target, actual = values(r)
+        target, _ = values(r)
         if norm(r.target) != norm(r.actual):
             continue
         # "100%"→"100%" and "相关"→"相关" are answers; a copied comparator or a restated
@@ -128,9 +128,9 @@ def direction_error(ctx: Ctx) -> None:
                 problem = f"“{r.indicator}”是越高越好的比率，指标值却写成“{r.target}”（上限），方向相反，应为“≥”。"
             elif FLOOR_AMOUNTS.search(ind):
                 problem = f"“{r.indicator}”是应达到的数量或金额，指标值却写成“{r.target}”（上限），方向相反，应为“≥”。"
-        elif target.comparator in {">=", ">"}:
-            if (r.level2 or "").startswith("成本") and COST_CEILING.search(ind) and not NOT_COST.search(ind):
-                problem = f"“{r.indicator}”是成本控制指标，应设上限“≤”，指标值却写成“{r.target}”。"
+        elif target.comparator in {">=", ">"} and (r.level2 or "").startswith("成本") \
+                and COST_CEILING.search(ind) and not NOT_COST.search(ind):
+            problem = f"“{r.indicator}”是成本控制指标，应设上限“≤”，指标值却写成“{r.target}”。"
         if problem:
             ctx.add("DIRECTION_ERROR", p, r, problem, comparator=target.comparator)
 
