@@ -53,8 +53,17 @@ def render_review(result: ReviewResult, fmt: str, out: Path | None) -> None:
         print(f"已写入 {target}", file=sys.stderr)
         return
     if fmt == "json":
-        text = json.dumps(result.to_contract(), ensure_ascii=False, indent=2) + "\n"
-    elif fmt == "csv":
+        # Streamed: building the whole string first doubles peak memory on a 100k-row report.
+        contract = result.to_contract()
+        if out is None:
+            json.dump(contract, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            with out.open("w", encoding="utf-8") as fh:
+                json.dump(contract, fh, ensure_ascii=False, indent=2)
+                fh.write("\n")
+        return
+    if fmt == "csv":
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS)
         writer.writeheader()

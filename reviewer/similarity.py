@@ -73,6 +73,21 @@ BOILERPLATE: an explanation (at least BOILER_MIN_LEN characters, not "无") is b
   is flagged; its staff-written causes ("根据工作需要，2023年度项目中含有新调入人员档案70册…")
   are not.
 
+Scale. A report that repeats its tables (or a batch of similar reports) must not make the checks
+  quadratic. Each row keeps at most K_REVIEW_CAP (32) near-duplicates among the rows under review,
+  best score first, then document order — the same number as the corpus neighbours; the seeds need
+  at most 24, all five reviewed together. Those lists feed the evidence, MISPLACED's sources and
+  the near-duplicate half of GENERIC; copies of a table share one list. DUPLICATE looks past the
+  cap: candidate tables come from an index of indicator keys by project content (``_CopyCandidates``),
+  so a copied table is found however many other projects carry its template rows. Everything
+  decided from a project's content alone — its row pairing with another project, its context
+  text, a row's support in it — is computed once per distinct content (``_Proj.cid``); copies of
+  one project met as sources or candidates are judged once (the first in order stands, as ties
+  always did). Rows sharing a template key are indexed by (project name, report), explanations by
+  (report, project name), and each distinct indicator text is embedded and searched once. Up to
+  the cap the findings are those of comparing every row with every row (byte-identical on the
+  seeds); benchmarks/bench_scaling.py measures 10–450 copies of seed 003.
+
 EXACT_THRESHOLD_PATTERN: rules.toml [exact_threshold] (≥ 5 threshold rows — targets with ≥/≤ and
   a figure, actuals with a comparable figure — and ≥ 60 % of them exactly at the threshold), per
   goal of a department table (back-filling is one goal author's habit: 000 绩效目标1 is 13/14
@@ -81,6 +96,7 @@ EXACT_THRESHOLD_PATTERN: rules.toml [exact_threshold] (≥ 5 threshold rows — 
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import re
@@ -88,6 +104,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +133,9 @@ CODES = ("MISPLACED_INDICATOR", "DUPLICATE_INDICATOR_SET", "GENERIC_INDICATOR", 
 
 NEAR_DUP = 90
 K_NEIGHBOURS = 32
-K_REVIEW_CAP = 96
+# Near-duplicates kept per row among the rows under review (after the corpus's K_NEIGHBOURS):
+# enough to call a row a template, and it keeps a report of 100 identical tables linear.
+K_REVIEW_CAP = 32
 GENERIC_MIN_PROJECTS = 5
 UNRELATED_NAME = 60
 SAME_PROJECT_NAME = 90
@@ -233,6 +252,7 @@ class _Proj:
     year: int | None = None
     rows: list[_Row] = field(default_factory=list)
     model: Project | None = None
+    cid: int = -1  # content id: projects with the same profile and rows share it (see _Run.content_id)
 
 
 @dataclass(eq=False)
@@ -247,10 +267,24 @@ class _Row:
     level2: str | None
     description: str | None = None
     model: IndicatorRow | None = None
+    i: int = -1  # position in _Run.rows (review rows only)
+    idx: int = field(init=False)  # position in its project
     tkey: str = field(init=False)
+    text: str = field(init=False)  # the indicator plus its 指标说明 when that says more
+    standard: bool = field(init=False)
 
     def __post_init__(self) -> None:
+        self.idx = len(self.proj.rows)
         self.tkey = match_key(self.target)
+        extra = self.description if self.description and match_key(self.description) != self.ikey else ""
+        self.text = self.indicator + ("；" + extra if extra else "")
+        self.standard = bool(STANDARD_INDICATOR.search(self.ikey)) or (
+            self.model is not None and "满意" in (self.model.level1 or ""))
+
+
+@lru_cache(maxsize=4096)
+def _file_name(path: str) -> str:
+    return Path(path).name
 
 
 def _scope(row_doc: tuple, other: _Proj) -> str:
@@ -260,7 +294,7 @@ def _scope(row_doc: tuple, other: _Proj) -> str:
 
 
 def _neighbour(row_doc: tuple, r: _Row, sim: float | None = None, lexical: float | None = None) -> dict[str, Any]:
-    ev: dict[str, Any] = {"scope": _scope(row_doc, r.proj), "source": Path(r.proj.file).name,
+    ev: dict[str, Any] = {"scope": _scope(row_doc, r.proj), "source": _file_name(r.proj.file),
                           "project": r.proj.name, "indicator": r.indicator, "target": r.target}
     if r.proj.year:
         ev["year"] = r.proj.year
@@ -292,10 +326,23 @@ class _Run:
         self.rows: list[_Row] = []
         self.exclude_docs: dict[int, set[int]] = {}  # review doc index → corpus doc_ids that are itself
         self.same_content: dict[int, set[int]] = defaultdict(set)  # review doc index → identical review docs
+        self.near: list[list[tuple[_Row, float | None, float]]] = []
+        self.row_tid: list[int] = []  # per row: index of its indicator text among the distinct texts
+        self.text_vecs: np.ndarray | None = None  # one vector per distinct text (with a corpus)
+        self.key_of_row: list[int] = []  # per row: index of its indicator key, -1 when empty
+        self.partners: dict[int, list[tuple[int, float]]] = {}  # key → near-duplicate keys, best first
         self._corpus_projects: dict[int, _Proj] = {}
         self._tags: dict[str, dict[str, str]] = {}
         self._grams: dict[str, set[str]] = {}
-        self._excl_cache: dict[tuple[int, int], bool] = {}
+        self._doc_excl: dict[tuple[tuple, tuple], bool] = {}
+        self._cids: dict[tuple, int] = {}
+        self._contexts: dict[tuple[int, frozenset[int]], str] = {}
+        self._supports: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self._pairings: dict[tuple[str, int, int], list[tuple[int, int, float]]] = {}
+        self._best_row: dict[tuple[str, int], _Row] = {}
+        # Neighbour lists that several rows hold, by id (kept alive here, so an id is never reused).
+        self.shared_lists: dict[int, list] = {}
+        self.n_review: list[int] = []  # per row: how many of its neighbours are rows under review
 
     # ---------------------------------------------------------- setup
 
@@ -315,14 +362,21 @@ class _Run:
                              project_profile(p.name, p.title, p.purpose, p.achieved), dept, doc.year, model=p)
                 for r in p.rows:
                     row = _Row(("r", di, r.id), proj, r.indicator, match_key(r.indicator), r.target, r.actual,
-                               r.explanation, r.level2, r.description, model=r)
+                               r.explanation, r.level2, r.description, model=r, i=len(self.rows))
                     proj.rows.append(row)
                     self.rows.append(row)
+                proj.cid = self.content_id(proj)
                 self.projects.append(proj)
         for i, a in enumerate(sigs):
             for j, b in enumerate(sigs):
                 if i != j and a == b:
                     self.same_content[i].add(j)
+
+    def content_id(self, proj: _Proj) -> int:
+        """The same number for projects with the same profile and rows: what is decided from a
+        project's content alone is decided once for all its copies."""
+        key = (proj.profile, tuple((r.ikey, r.tkey, r.text) for r in proj.rows))
+        return self._cids.setdefault(key, len(self._cids))
 
     def _corpus_proj(self, cp) -> _Proj:
         proj = self._corpus_projects.get(cp.proj_id)
@@ -333,28 +387,33 @@ class _Run:
             for r in cp.rows:
                 proj.rows.append(_Row(("c", r.vec_id), proj, r.indicator, match_key(r.indicator), r.target,
                                       r.actual, r.explanation, r.level2))
+            proj.cid = self.content_id(proj)
             self._corpus_projects[cp.proj_id] = proj
         return proj
 
-    def _excluded(self, row: _Row, other: _Proj) -> bool:
-        """True when `other` may not serve as evidence about `row`."""
-        key = (id(row.proj), id(other))
-        cached = self._excl_cache.get(key)
-        if cached is None:
-            cached = self._excl_cache[key] = self._excluded_uncached(row, other)
-        return cached
-
-    def _excluded_uncached(self, row: _Row, other: _Proj) -> bool:
-        if other is row.proj or other.ref == row.proj.ref:
+    def excluded(self, proj: _Proj, other: _Proj) -> bool:
+        """True when `other` may not serve as evidence about the rows of review project `proj`."""
+        if other is proj or other.ref == proj.ref:
             return True
-        di = row.proj.doc[1]
-        if other.doc[0] == "c":
-            if other.doc[1] in self.exclude_docs.get(di, set()):
-                return True
-        elif other.doc[1] in self.same_content.get(di, set()):
+        if other.doc == proj.doc:  # another project of the same report always counts
+            return False
+        if self.doc_excluded(proj.doc, other.doc):
             return True
         # The same project reported in another year or by another unit is its history, not a copy.
-        return other.doc != row.proj.doc and _ratio(other.name_key, row.proj.name_key) >= SAME_PROJECT_NAME
+        return _ratio(other.name_key, proj.name_key) >= SAME_PROJECT_NAME
+
+    def doc_excluded(self, doc: tuple, other_doc: tuple) -> bool:
+        """True when nothing of `other_doc` may be evidence about review document `doc` (it is itself)."""
+        key = (doc, other_doc)
+        cached = self._doc_excl.get(key)
+        if cached is None:
+            di = doc[1]
+            if other_doc[0] == "c":
+                cached = other_doc[1] in self.exclude_docs.get(di, set())
+            else:
+                cached = other_doc[1] in self.same_content.get(di, set())
+            self._doc_excl[key] = cached
+        return cached
 
     # ---------------------------------------------------------- neighbours
 
@@ -363,69 +422,141 @@ class _Run:
 
         Among the rows under review the lexical test is run on every pair of distinct texts
         (rapidfuzz cdist, exact and cheap: a 5,000-row report has a few thousand distinct
-        indicators); the corpus is searched through FAISS plus an exact-text lookup.
+        indicators) and each row keeps its first K_REVIEW_CAP partners (best score first, then
+        document order); the corpus is searched through FAISS plus an exact-text lookup, once per
+        distinct indicator text.
         """
-        self.near: dict[int, list[tuple[_Row, float | None, float]]] = defaultdict(list)
-        self.row_vecs = None
-        if self.embedder is not None and self.rows:
-            self.row_vecs = self.embedder.encode([r.indicator for r in self.rows])
+        rows = self.rows
+        self.near = [[] for _ in rows]
+        # Identical texts have identical vectors: encode and search each distinct text once.
+        texts = list(dict.fromkeys(r.indicator for r in rows))
+        text_id = {t: k for k, t in enumerate(texts)}
+        self.row_tid = [text_id[r.indicator] for r in rows]
+        if self.embedder is not None and rows:
+            self.text_vecs = self.embedder.encode(texts)
+        self._cos_cache: dict[tuple[int, int], float] = {}
         groups: dict[str, list[int]] = defaultdict(list)
-        for i, row in enumerate(self.rows):
+        for i, row in enumerate(rows):
             if row.ikey:
                 groups[row.ikey].append(i)
         keys = list(groups)
         partners: dict[int, list[tuple[int, float]]] = defaultdict(list)
         for a, b, score in _near_pairs(keys):
             partners[a].append((b, score))
+        # Kept for the duplicate-table check, which looks past the cap: each row's key and each
+        # key's near-duplicate keys, best first (the order of the neighbour lists).
+        self.key_of_row = [-1] * len(rows)
+        self.partners = partners
+        excluded = self.excluded
         for ka, key in enumerate(keys):
             partners[ka].append((ka, 100.0))
             partners[ka].sort(key=lambda p: -p[1])
             for i in groups[key]:
-                row = self.rows[i]
-                found = 0
-                for kb, score in partners[ka]:
-                    for j in groups[keys[kb]]:
-                        other = self.rows[j]
-                        if j == i or self._excluded(row, other.proj):
+                self.key_of_row[i] = ka
+            stream = [(groups[keys[kb]], score) for kb, score in partners[ka]]
+            # The first K_REVIEW_CAP rows of the stream are the answer for every row whose project is
+            # not among them and whose report holds them all: copies of a table share one list.
+            head = list(islice(((j, score) for members, score in stream for j in members), K_REVIEW_CAP))
+            head_projs = {rows[j].proj for j, _score in head}
+            head_docs = {rows[j].proj.doc for j, _score in head}
+            shared: dict[int | None, list[tuple[_Row, float | None, float]]] = {}
+            for i in groups[key]:
+                proj = rows[i].proj
+                if proj not in head_projs and head_docs <= {proj.doc}:
+                    tid = self.row_tid[i] if self.text_vecs is not None else None
+                    if tid not in shared:
+                        shared[tid] = [(rows[j], self._cos(i, j), score) for j, score in head]
+                        self.shared_lists[id(shared[tid])] = shared[tid]
+                    self.near[i] = shared[tid]
+                    continue
+                out = self.near[i]
+                for members, score in stream:
+                    for j in members:
+                        other = rows[j]
+                        if j == i or excluded(proj, other.proj):
                             continue
-                        self.near[i].append((other, self._cos(i, j), score))
-                        found += 1
-                        if found >= K_REVIEW_CAP:  # a template row: enough to call it one
+                        out.append((other, self._cos(i, j), score))
+                        if len(out) >= K_REVIEW_CAP:  # a template row: enough to call it one
                             break
-                    if found >= K_REVIEW_CAP:
+                    if len(out) >= K_REVIEW_CAP:
                         break
-        if self.corpus is None or self.corpus.size == 0 or self.row_vecs is None:
+        self.n_review = [len(near) for near in self.near]
+        if self.corpus is None or self.corpus.size == 0 or self.text_vecs is None:
             return
         if progress:
             progress(0.85, "检索历史报告库中的相似指标")
-        csims, cids = self.corpus.search(self.row_vecs, K_NEIGHBOURS)
-        exact = self.corpus.rows_with_keys([r.ikey for r in self.rows])
+        self._corpus_neighbours(texts)
+
+    def _corpus_neighbours(self, texts: list[str]) -> None:
+        """Append each review row's near-duplicates in the corpus (FAISS hits and exact-text copies)."""
+        assert self.corpus is not None and self.text_vecs is not None
+        csims, cids = self.corpus.search(self.text_vecs, K_NEIGHBOURS)
+        tkeys = [match_key(t) for t in texts]
+        exact = self.corpus.rows_with_keys(tkeys)
         meta = self.corpus.rows_by_id(list(cids.ravel()) + [v for vs in exact.values() for v in vs])
-        candidates: list[tuple[int, int, float, float]] = []
-        for i, row in enumerate(self.rows):
-            found = list(zip(csims[i], cids[i]))
+        # Per distinct text: the hits that are near-duplicates, as (corpus doc, project, cosine, ratio).
+        hits: list[list[tuple[int, int, float, float]]] = []
+        for t, ikey in enumerate(tkeys):
+            found = list(zip(csims[t], cids[t]))
             seen = {int(v) for _s, v in found}
-            found += [(1.0, v) for v in exact.get(row.ikey, []) if v not in seen]
+            found += [(1.0, v) for v in exact.get(ikey, []) if v not in seen]
+            out = []
             for s, vid in found:
                 cr = meta.get(int(vid))
-                if cr is None or cr.doc_id in self.exclude_docs.get(row.proj.doc[1], set()):
+                if cr is None:
                     continue
-                lex = _ratio(row.ikey, match_key(cr.indicator)) if row.ikey else 0.0
+                lex = _ratio(ikey, match_key(cr.indicator)) if ikey else 0.0
                 if lex >= NEAR_DUP:
-                    candidates.append((i, cr.proj_id, float(s), lex))
-        projects = self.corpus.projects({c[1] for c in candidates})
-        for i, pid, s, lex in candidates:
-            proj = self._corpus_proj(projects[pid])
-            row = self.rows[i]
-            if self._excluded(row, proj):
+                    out.append((cr.doc_id, cr.proj_id, float(s), lex))
+            hits.append(out)
+        projects = {pid: self._corpus_proj(cp)
+                    for pid, cp in self.corpus.projects({h[1] for hs in hits for h in hs}).items()}
+        # What a row finds in the corpus depends on its text, its report and its project's name only.
+        extras: dict[tuple[int, tuple, str], list[tuple[_Row, float | None, float]]] = {}
+        joined: dict[tuple[int, int, tuple, str], list[tuple[_Row, float | None, float]]] = {}
+        for i, row in enumerate(self.rows):
+            key = (self.row_tid[i], row.proj.doc, row.proj.name_key)
+            extra = extras.get(key)
+            if extra is None:
+                extra = extras[key] = self._corpus_rows(row, hits[self.row_tid[i]], projects)
+            if not extra:
                 continue
-            best = max(proj.rows, key=lambda r: _ratio(row.ikey, r.ikey))
-            self.near[i].append((best, s, lex))
+            review = self.near[i]
+            if id(review) not in self.shared_lists:
+                self.near[i] = review + extra
+                continue
+            jkey = (id(review),) + key
+            if jkey not in joined:  # copies of a table keep sharing one list
+                joined[jkey] = review + extra
+                self.shared_lists[id(joined[jkey])] = joined[jkey]
+            self.near[i] = joined[jkey]
+
+    def _corpus_rows(self, row: _Row, hits: list[tuple[int, int, float, float]],
+                     projects: dict[int, _Proj]) -> list[tuple[_Row, float | None, float]]:
+        """The corpus rows among one text's hits that may serve as evidence about `row`."""
+        own_doc = self.exclude_docs.get(row.proj.doc[1], set())
+        out = []
+        for doc_id, pid, s, lex in hits:
+            if doc_id in own_doc:
+                continue
+            proj = projects[pid]
+            if self.excluded(row.proj, proj):
+                continue
+            best = self._best_row.get((row.ikey, pid))
+            if best is None:
+                best = max(proj.rows, key=lambda r: _ratio(row.ikey, r.ikey))
+                self._best_row[(row.ikey, pid)] = best
+            out.append((best, s, lex))
+        return out
 
     def _cos(self, i: int, j: int) -> float | None:
-        if self.row_vecs is None:
+        if self.text_vecs is None:
             return None
-        return float(self.row_vecs[i] @ self.row_vecs[j])
+        key = (self.row_tid[i], self.row_tid[j])
+        cos = self._cos_cache.get(key)
+        if cos is None:
+            cos = self._cos_cache[key] = float(self.text_vecs[key[0]] @ self.text_vecs[key[1]])
+        return cos
 
     # ---------------------------------------------------------- shared judgements
 
@@ -439,62 +570,103 @@ class _Run:
             self._grams[text] = content_bigrams(text)
         return self._grams[text]
 
-    def row_text(self, row: _Row) -> str:
-        extra = row.description if row.description and match_key(row.description) != row.ikey else ""
-        return row.indicator + ("；" + extra if extra else "")
+    def context(self, proj: _Proj, leave_out: Iterable[int] = ()) -> str:
+        """The project's profile and row texts, without the rows at positions `leave_out`.
 
-    def context(self, proj: _Proj, leave_out: Iterable[_Row] = ()) -> str:
-        out = set(map(id, leave_out))
-        parts = [proj.profile] + [self.row_text(r) for r in proj.rows if id(r) not in out]
-        return "；".join(parts)
+        One string object per (content, rows left out), so the caches keyed by it hash it once.
+        """
+        out = frozenset(leave_out)
+        key = (proj.cid, out)
+        text = self._contexts.get(key)
+        if text is None:
+            parts = [proj.profile] + [r.text for r in proj.rows if r.idx not in out]
+            text = self._contexts[key] = "；".join(parts)
+        return text
 
     def support(self, row: _Row, context: str) -> tuple[float, dict[str, Any]]:
         """How much of the row's content the context also contains (0–1), and why."""
-        text = self.row_text(row)
+        key = (row.text, context)
+        cached = self._supports.get(key)
+        if cached is not None:
+            return cached
+        text = row.text
         grams = self.grams(text)
         tags = self.tags(text)
         ctx_grams = self.grams(context)
         ctx_tags = self.tags(context)
         g = len(grams & ctx_grams) / len(grams) if grams else 0.0
         c = len(set(tags) & set(ctx_tags)) / len(tags) if tags else 0.0
-        return max(g, c), {"bigram_share": round(g, 2), "concept_share": round(c, 2),
-                           "row_concepts": sorted(tags), "context_concepts": sorted(ctx_tags)}
+        out = max(g, c), {"bigram_share": round(g, 2), "concept_share": round(c, 2),
+                          "row_concepts": sorted(tags), "context_concepts": sorted(ctx_tags)}
+        self._supports[key] = out
+        return out
+
+    def pairing(self, kind: str, a: _Proj, b: _Proj) -> list[tuple[int, int, float]]:
+        """Row pairs of two projects as (position in a, position in b, ratio), once per pair of contents.
+
+        kind "shared": each row of `a` with its best near-duplicate indicator in `b`;
+        kind "match": one-to-one pairs with near-identical indicators and the same target text.
+        """
+        key = (kind, a.cid, b.cid)
+        pairs = self._pairings.get(key)
+        if pairs is None:
+            pair = _shared_rows_uncached if kind == "shared" else _match_rows
+            pairs = self._pairings[key] = pair(a.rows, b.rows)
+        return pairs
 
     def is_standard(self, row: _Row) -> bool:
-        return bool(STANDARD_INDICATOR.search(row.ikey)) or (row.model is not None and
-                                                             "满意" in (row.model.level1 or ""))
+        return row.standard
 
     def generic_projects(self) -> None:
         """For each review row: the distinct unrelated projects that carry the same indicator.
 
         "The same" is a near-duplicate or the same template key (common words removed, so
-        "实现绿色办公" counts with "绿色办公").
+        "实现绿色办公" counts with "绿色办公"). Rows sharing a template key are indexed by
+        (project name, document): whether such a row may count for another project depends only
+        on those two once the names are unrelated (< UNRELATED_NAME rules out "the same project").
         """
-        self.generic: dict[int, dict[str, _Row | str]] = {}
-        tkeys = [template_key(r.indicator) for r in self.rows]
-        by_tkey: dict[str, list[int]] = defaultdict(list)
+        tpl_of: dict[str, str] = {}
+        for r in self.rows:
+            if r.indicator not in tpl_of:
+                tpl_of[r.indicator] = template_key(r.indicator)
+        tkeys = [tpl_of[r.indicator] for r in self.rows]
+        by_tkey: dict[str, dict[tuple[str, tuple], _Row]] = defaultdict(dict)
         for i, k in enumerate(tkeys):
-            by_tkey[k].append(i)
+            row = self.rows[i]
+            if not row.proj.department:
+                by_tkey[k].setdefault((row.proj.name_key, row.proj.doc), row)
         corpus_names: dict[str, set[str]] = {}
         if self.corpus is not None:
             all_ex = set().union(*self.exclude_docs.values()) if self.exclude_docs else set()
             corpus_names = self.corpus.indicator_projects(tkeys, all_ex)
+        self.generic: list[dict[str, _Row | str]] = []
+        same: dict[tuple[int, str, tuple, str], dict[str, _Row | str]] = {}
         for i, row in enumerate(self.rows):
+            proj, nk_row = row.proj, row.proj.name_key
+            key = (id(self.near[i]), tkeys[i], proj.doc, nk_row)
+            if key[0] in self.shared_lists and key in same:  # a copy: same neighbours, template, report, name
+                self.generic.append(same[key])
+                continue
             names: dict[str, _Row | str] = {}
-            others = [o for o, _s, _lex in self.near.get(i, [])]
-            others += [self.rows[j] for j in by_tkey.get(tkeys[i], []) if j != i]
-            for other in others:
-                if other.proj.department or self._excluded(row, other.proj):
+            for other, _s, _lex in self.near[i]:
+                op = other.proj
+                if op.department or op.name_key in names:
                     continue
-                if _ratio(other.proj.name_key, row.proj.name_key) < UNRELATED_NAME:
-                    names.setdefault(other.proj.name_key, other)
+                if _ratio(op.name_key, nk_row) < UNRELATED_NAME and not self.excluded(proj, op):
+                    names[op.name_key] = other
+            for (nk, doc), other in by_tkey.get(tkeys[i], {}).items():
+                if nk in names or _ratio(nk, nk_row) >= UNRELATED_NAME or self.doc_excluded(proj.doc, doc):
+                    continue
+                names[nk] = other
             for nk in corpus_names.get(tkeys[i], ()):
-                if _ratio(nk, row.proj.name_key) < UNRELATED_NAME:
+                if _ratio(nk, nk_row) < UNRELATED_NAME:
                     names.setdefault(nk, nk)
-            self.generic[i] = names
+            self.generic.append(names)
+            if key[0] in self.shared_lists:
+                same[key] = names
 
     def is_generic(self, i: int) -> bool:
-        return len(self.generic.get(i, {})) >= GENERIC_MIN_PROJECTS
+        return len(self.generic[i]) >= GENERIC_MIN_PROJECTS
 
 
 # ------------------------------------------------------------------ the checks
@@ -505,6 +677,34 @@ def _ctx(doc: Document):
     from reviewer.checks.rules import load_rules
 
     return Ctx(doc=doc, rules=load_rules())
+
+
+class _Tally:
+    """A check context that counts coverage in plain dicts and writes it to the document once:
+    updating the pydantic coverage entry per row costs more than the checks on a 100k-row report."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.rules = ctx.rules
+        self._checked: dict[str, int] = defaultdict(int)
+        self._skipped: dict[tuple[str, str], int] = defaultdict(int)  # in first-seen order, like the entry
+
+    def add(self, *args: Any, **evidence: Any) -> None:
+        self.ctx.add(*args, **evidence)
+
+    def checked(self, code: str, n: int = 1) -> None:
+        self._checked[code] += n
+
+    def skip(self, code: str, reason: str, n: int = 1) -> None:
+        self._skipped[(code, reason)] += n
+
+    def flush(self) -> None:
+        for code, n in self._checked.items():
+            self.ctx.checked(code, n)
+        for (code, reason), n in self._skipped.items():
+            self.ctx.skip(code, reason, n)
+        self._checked.clear()
+        self._skipped.clear()
 
 
 def _check_generic(run: _Run, ctxs) -> None:
@@ -524,7 +724,8 @@ def _check_generic(run: _Run, ctxs) -> None:
         if row.description and match_key(row.description) != row.ikey and not _shared_description(run, row):
             continue  # "成本金额" explained as "维修维护费用总金额": the template name carries a specific meaning
         names = run.generic[i]
-        examples = [_neighbour(row.proj.doc, v) for v in names.values() if isinstance(v, _Row)][:MAX_EVIDENCE]
+        examples = [_neighbour(row.proj.doc, v)
+                    for v in islice((v for v in names.values() if isinstance(v, _Row)), MAX_EVIDENCE)]
         shown = "、".join(f"“{e['project']}”" for e in examples[:3])
         ctx.add(code, row.proj.model, row.model,
                 f"指标“{row.indicator}”是模板化指标：同样的指标出现在 {len(names)} 个不相关的项目中"
@@ -540,12 +741,13 @@ def _shared_description(run: _Run, row: _Row) -> bool:
             if o.description:
                 index[match_key(o.description)].append(o)
         run._descriptions = index
-    return any(o.proj is not row.proj and not run._excluded(row, o.proj)
+    return any(o.proj is not row.proj and not run.excluded(row.proj, o.proj)
                for o in run._descriptions.get(match_key(row.description), []))
 
 
-def _match_rows(a: list[_Row], b: list[_Row]) -> list[tuple[_Row, _Row, float]]:
-    """One-to-one pairs of rows with near-identical indicators and the same target text."""
+def _match_rows(a: list[_Row], b: list[_Row]) -> list[tuple[int, int, float]]:
+    """One-to-one pairs (positions in a and b, ratio) of rows with near-identical indicators and the
+    same target text."""
     pairs = []
     for x in a:
         for y in b:
@@ -553,23 +755,106 @@ def _match_rows(a: list[_Row], b: list[_Row]) -> list[tuple[_Row, _Row, float]]:
                 continue
             r = _ratio(x.ikey, y.ikey) if x.ikey and y.ikey else 0.0
             if r >= NEAR_DUP:
-                pairs.append((r, x, y))
+                pairs.append((r, x.idx, y.idx))
     pairs.sort(key=lambda p: -p[0])
     used_a: set[int] = set()
     used_b: set[int] = set()
     out = []
     for r, x, y in pairs:
-        if id(x) in used_a or id(y) in used_b:
+        if x in used_a or y in used_b:
             continue
-        used_a.add(id(x))
-        used_b.add(id(y))
+        used_a.add(x)
+        used_b.add(y)
         out.append((x, y, r))
     return out
 
 
+class _CopyCandidates:
+    """The projects that hold near-duplicates of at least `need` of a project's rows.
+
+    Among the rows under review this does not depend on the capped neighbour lists: an index from
+    each indicator key to the project contents (``_Proj.cid``) that carry it finds the candidates
+    once per content, looking only at the project's rarest rows (a candidate holding `need` of n
+    rows holds at least one of any n - need + 1 of them), and then picks, per candidate content,
+    its first copy in document order that may serve as evidence. Corpus projects come from the
+    neighbour lists, as the corpus search is capped anyway. The order is the order in which the
+    uncapped neighbour lists would meet the candidates, so ties are broken as before.
+    """
+
+    def __init__(self, run: _Run):
+        self.run = run
+        self.postings: dict[int, list[int]] = defaultdict(list)  # key → contents that carry it
+        self.content_keys: dict[int, set[int]] = {}
+        self.instances: dict[int, list[_Proj]] = defaultdict(list)  # content → its projects, in order
+        for p in run.projects:
+            if p.department:
+                continue
+            self.instances[p.cid].append(p)
+            if p.cid not in self.content_keys:
+                ks = {run.key_of_row[r.i] for r in p.rows} - {-1}
+                self.content_keys[p.cid] = ks
+                for k in ks:
+                    self.postings[k].append(p.cid)
+        self._hits: dict[int, dict[int, set[int]]] = {}
+        self._ranks: dict[int, dict[int, int]] = {}
+
+    def _partner_keys(self, row: _Row) -> list[int]:
+        ka = self.run.key_of_row[row.i]
+        return [kb for kb, _score in self.run.partners[ka]] if ka >= 0 else []
+
+    def _rank(self, ka: int) -> dict[int, int]:
+        if ka not in self._ranks:
+            self._ranks[ka] = {kb: n for n, (kb, _score) in enumerate(self.run.partners[ka])}
+        return self._ranks[ka]
+
+    def content_hits(self, proj: _Proj, need: int) -> dict[int, set[int]]:
+        """Review contents that hold near-duplicates of ≥ need of proj's rows → positions of those rows."""
+        if proj.cid in self._hits:
+            return self._hits[proj.cid]
+        pk = [self._partner_keys(r) for r in proj.rows]
+        cost = [sum(len(self.postings.get(kb, ())) for kb in keys) for keys in pk]
+        rarest = sorted(range(len(pk)), key=lambda x: cost[x])[:len(pk) - need + 1]
+        out: dict[int, set[int]] = {}
+        for c in dict.fromkeys(c for x in rarest for kb in pk[x] for c in self.postings.get(kb, ())):
+            held = self.content_keys[c]
+            hit = {x for x, keys in enumerate(pk) if any(kb in held for kb in keys)}
+            if len(hit) >= need:
+                out[c] = hit
+        self._hits[proj.cid] = out
+        return out
+
+    def candidates(self, proj: _Proj, need: int) -> list[_Proj]:
+        """Candidate projects, in the order the neighbour lists of proj's rows would meet them."""
+        run = self.run
+        found: list[tuple[tuple, _Proj]] = []
+        for cid, hit in self.content_hits(proj, need).items():
+            first = min(hit)
+            rank = self._rank(run.key_of_row[proj.rows[first].i])
+            seen: set[bool] = set()
+            for q in self.instances[cid]:
+                same_doc = q.doc == proj.doc
+                if same_doc in seen or run.excluded(proj, q):
+                    continue
+                seen.add(same_doc)
+                at = min((rank[k], y.i) for y in q.rows if (k := run.key_of_row[y.i]) in rank)
+                found.append(((first, 0) + at, q))
+                if len(seen) == 2:
+                    break
+        corpus: dict[_Proj, tuple[tuple, set[int]]] = {}
+        for r in proj.rows:
+            start = run.n_review[r.i]  # the corpus rows follow the review rows
+            for pos, (other, _s, _lex) in enumerate(run.near[r.i][start:], start):
+                q = other.proj
+                if not q.department:
+                    corpus.setdefault(q, ((r.idx, 1, pos), set()))[1].add(r.idx)
+        found += [(at, q) for q, (at, hit) in corpus.items() if len(hit) >= need]
+        found.sort(key=lambda f: f[0])
+        return [q for _at, q in found]
+
+
 def _check_duplicates(run: _Run, ctxs) -> None:
     code = "DUPLICATE_INDICATOR_SET"
-    index = {id(r): i for i, r in enumerate(run.rows)}
+    index = _CopyCandidates(run)
     for proj in run.projects:
         ctx = ctxs[proj.doc[1]]
         if proj.department:
@@ -580,24 +865,23 @@ def _check_duplicates(run: _Run, ctxs) -> None:
             continue
         ctx.checked(code)
         # Only projects that hold near-duplicates of enough of this project's rows can qualify.
-        hits: dict[int, set[int]] = defaultdict(set)
-        projs: dict[int, _Proj] = {}
-        for r in proj.rows:
-            for other, _s, _lex in run.near.get(index[id(r)], []):
-                if not other.proj.department:
-                    hits[id(other.proj)].add(id(r))
-                    projs[id(other.proj)] = other.proj
         need = max(DUP_MIN_ROWS, math.ceil(DUP_SHARE_PAIR * len(proj.rows)))
         best = None
-        for other in (projs[k] for k, v in hits.items() if len(v) >= need):
-            pairs = _match_rows(proj.rows, other.rows)
+        judged: set[tuple[int, bool]] = set()
+        for other in index.candidates(proj, need):
+            # A copy of a project already judged here scores the same and cannot beat it (ties keep
+            # the first).
+            if (other.cid, other.doc == proj.doc) in judged:
+                continue
+            judged.add((other.cid, other.doc == proj.doc))
+            pairs = [(proj.rows[x], other.rows[y], r) for x, y, r in run.pairing("match", proj, other)]
             share = len(pairs) / len(proj.rows)
             # A table copied into a slightly longer one: most of the other's rows are this project's,
             # and they are still most of this one's (保险信息系统建设 10 rows / 资格认证 9, 7 shared).
             mostly = share >= DUP_SHARE or (len(pairs) / len(other.rows) >= DUP_SHARE and share >= DUP_SHARE_PAIR)
             # Rare rows count even when their words are common (预算控制数 in two projects): what
             # makes them evidence is that few other projects carry them.
-            specific = [x for x, _y, _r in pairs if not run.is_standard(x) and not run.is_generic(index[id(x)])]
+            specific = [x for x, _y, _r in pairs if not run.is_standard(x) and not run.is_generic(x.i)]
             if len(pairs) >= DUP_MIN_ROWS and mostly and len(specific) >= DUP_MIN_SPECIFIC:
                 key = (share, other.doc == proj.doc, len(pairs))
                 if best is None or key > best[0]:
@@ -615,10 +899,10 @@ def _check_duplicates(run: _Run, ctxs) -> None:
             label += f"（{other.model.title}）" if other.model is not None and other.model.title else "（另一张表）"
         ctx.add(code, proj.model, None,
                 f"本项目 {len(proj.rows)} 行指标中有 {len(pairs)} 行（{share:.0%}）与{scope}项目“{label}”"
-                f"（{Path(other.file).name}）的指标和指标值完全相同，指标体系疑似整表复制，未体现本项目自身的产出和效益。"
+                f"（{_file_name(other.file)}）的指标和指标值完全相同，指标体系疑似整表复制，未体现本项目自身的产出和效益。"
                 "请核实，并按本项目的实际内容设置指标。",
                 reason="多数指标行与另一项目逐行相同（指标名称及指标值）", share=round(share, 3),
-                other={"scope": scope, "source": Path(other.file).name, "project": other.name, "year": other.year,
+                other={"scope": scope, "source": _file_name(other.file), "project": other.name, "year": other.year,
                        "project_id": other.model.id if other.model is not None else None},
                 matched=matched, unmatched=unmatched)
 
@@ -634,33 +918,37 @@ def _check_misplaced(run: _Run, ctxs) -> None:
         if run.is_standard(row):
             ctx.skip(code, "满意度、预算执行率等规定指标，不判断归属")
             continue
-        row_tags, row_grams = run.tags(run.row_text(row)), run.grams(run.row_text(row))
+        row_tags, row_grams = run.tags(row.text), run.grams(row.text)
         if not row_grams and not row_tags:
             ctx.skip(code, "去掉通用词后指标无具体内容")
             continue
         ctx.checked(code)
         if run.is_generic(i):
             continue
-        sources: dict[int, tuple[_Proj, _Row, float, float]] = {}
-        for other, s, lex in run.near.get(i, []):
+        sources: dict[_Proj, tuple[_Proj, _Row, float, float]] = {}
+        for other, s, lex in run.near[i]:
             if other.proj.department:
                 continue
-            if id(other.proj) not in sources or lex > sources[id(other.proj)][3]:
-                sources[id(other.proj)] = (other.proj, other, s, lex)
+            if other.proj not in sources or lex > sources[other.proj][3]:
+                sources[other.proj] = (other.proj, other, s, lex)
         finding = None
         if sources and (row_tags or len(row_grams) >= MIS_MIN_BIGRAMS):
+            # Copies of one source have the same support and cannot beat the first (ties keep the first).
+            distinct: dict[int, tuple[_Proj, _Row, float, float]] = {}
+            for src in sources.values():
+                distinct.setdefault(src[0].cid, src)
             shared_all: set[int] = set()
             per_source = {}
-            for key, (q, qrow, s, lex) in sources.items():
-                shared = _shared_rows(run, proj, q)
-                per_source[key] = shared
-                shared_all |= {id(a) for a, _b in shared}
-            own_ctx = run.context(proj, [r for r in proj.rows if id(r) in shared_all])
+            for cid, (q, _qrow, _s, _lex) in distinct.items():
+                shared = run.pairing("shared", proj, q)
+                per_source[cid] = shared
+                shared_all.update(a for a, _b, _r in shared)
+            own_ctx = run.context(proj, shared_all)
             own, own_why = run.support(row, own_ctx)
             own = max(own, _emb_support(run, row, own_ctx))
             best = None
-            for key, (q, qrow, s, lex) in sources.items():
-                q_ctx = run.context(q, [b for _a, b in per_source[key]])
+            for cid, (q, qrow, s, lex) in distinct.items():
+                q_ctx = run.context(q, (b for _a, b, _r in per_source[cid]))
                 sup, why = run.support(row, q_ctx)
                 sup = max(sup, _emb_support(run, row, q_ctx))
                 if best is None or sup > best[0]:
@@ -669,19 +957,20 @@ def _check_misplaced(run: _Run, ctxs) -> None:
                 sup, why, q, qrow, s, lex = best
                 scope = _scope(proj.doc, q)
                 concepts = "涉及的" + "、".join(why["row_concepts"]) if why["row_concepts"] else ""
+                more = islice(((o, s2, l2) for o, s2, l2 in run.near[i]
+                               if o is not qrow and not o.proj.department), MAX_EVIDENCE - 1)
                 finding = (
                     (f"指标“{row.indicator}”与本项目“{proj.name}”的名称、绩效目标和其他指标无关，"
-                     f"却与{scope}项目“{q.name}”（{Path(q.file).name}）的指标“{qrow.indicator}”相同，"
+                     f"却与{scope}项目“{q.name}”（{_file_name(q.file)}）的指标“{qrow.indicator}”相同，"
                      f"其内容{concepts}与该项目的名称和目标相符，疑似从该项目复制。请核实该指标是否属于本项目，"
                      "或换成反映本项目产出、效益的指标。"),
                     {"reason": "指标与本项目无关，与另一项目的相同指标相符", "own_support": round(own, 2),
                      "own_detail": own_why, "source_support": round(sup, 2), "source_detail": why,
                      "neighbours": [_neighbour(proj.doc, qrow, s, lex)] + [
-                         _neighbour(proj.doc, o, s2, l2) for o, s2, l2 in run.near.get(i, [])
-                         if o is not qrow and not o.proj.department][:MAX_EVIDENCE - 1]})
+                         _neighbour(proj.doc, o, s2, l2) for o, s2, l2 in more]})
         elif not sources:
-            own_ctx = run.context(proj, [row])
-            tags = run.tags(run.row_text(row))
+            own_ctx = run.context(proj, [row.idx])
+            tags = run.tags(row.text)
             ctx_tags = run.tags(own_ctx)
             g, g_why = run.support(row, own_ctx)
             emb = _emb_support(run, row, own_ctx)
@@ -697,25 +986,18 @@ def _check_misplaced(run: _Run, ctxs) -> None:
             ctx.add(code, proj.model, row.model, finding[0], **finding[1])
 
 
-def _shared_rows(run: _Run, a: _Proj, b: _Proj) -> list[tuple[_Row, _Row]]:
-    """Rows of `a` whose indicator also appears in `b` (copied together), paired with b's row."""
-    cache = run.__dict__.setdefault("_shared", {})
-    key = (id(a), id(b))  # both live as long as the run
-    if key not in cache:
-        cache[key] = _shared_rows_uncached(a, b)
-    return cache[key]
-
-
-def _shared_rows_uncached(a: _Proj, b: _Proj) -> list[tuple[_Row, _Row]]:
+def _shared_rows_uncached(a: list[_Row], b: list[_Row]) -> list[tuple[int, int, float]]:
+    """Rows of `a` whose indicator also appears in `b` (copied together): (position in a, position of
+    b's closest row, ratio)."""
     out = []
-    for x in a.rows:
+    for x in a:
         best = None
-        for y in b.rows:
+        for y in b:
             r = _ratio(x.ikey, y.ikey) if x.ikey and y.ikey else 0.0
             if r >= NEAR_DUP and (best is None or r > best[0]):
                 best = (r, y)
         if best:
-            out.append((x, best[1]))
+            out.append((x.idx, best[1].idx, best[0]))
     return out
 
 
@@ -727,10 +1009,10 @@ def _emb_support(run: _Run, row: _Row, context: str) -> float:
     """
     if run.embedder is None or run.embedder.id.startswith("char-ngram"):
         return 0.0
-    key = (id(row), context)
+    key = (row.text, context)
     cache = run.__dict__.setdefault("_emb_cache", {})
     if key not in cache:
-        v = run.embedder.encode([run.row_text(row), context])
+        v = run.embedder.encode([row.text, context])
         cache[key] = 1.0 if float(v[0] @ v[1]) >= EMB_SUPPORT else 0.0
     return cache[key]
 
@@ -745,9 +1027,12 @@ def _check_boilerplate(run: _Run, ctxs) -> None:
             ctxs[row.proj.doc[1]].skip(code, "无实质性偏差说明")
             continue
         subst.append((row, key))
-    uses: dict[str, list[_Row]] = defaultdict(list)
+    # Whether another row's use counts depends only on its document and project name (or on being in
+    # this row's project, which always counts): group the uses so a sentence used a thousand times is
+    # not compared a thousand times per row.
+    uses: dict[str, dict[tuple[tuple, str], list[_Row]]] = defaultdict(lambda: defaultdict(list))
     for row, key in subst:
-        uses[key].append(row)
+        uses[key][(row.proj.doc, row.proj.name_key)].append(row)
     corpus_uses = {}
     if run.corpus is not None and subst:
         all_ex = set().union(*run.exclude_docs.values()) if run.exclude_docs else set()
@@ -755,16 +1040,15 @@ def _check_boilerplate(run: _Run, ctxs) -> None:
     for row, key in subst:
         ctx = ctxs[row.proj.doc[1]]
         ctx.checked(code)
-        # Reuse inside the same project counts too: two rows, one sentence.
-        others = [r for r in uses[key] if r is not row and (r.proj is row.proj or not run._excluded(row, r.proj))]
+        n_others, others = _reuses(run, row, uses[key])
         crows = corpus_uses.get(key, [])
         expl = row.explanation.strip()
         if others or crows:
-            evidence = [_neighbour(row.proj.doc, r) | {"explanation": r.explanation} for r in others[:MAX_EVIDENCE]]
-            evidence += [{"scope": "历史报告库", "source": Path(c.file).name, "project": c.project,
+            evidence = [_neighbour(row.proj.doc, r) | {"explanation": r.explanation} for r in others]
+            evidence += [{"scope": "历史报告库", "source": _file_name(c.file), "project": c.project,
                           "indicator": c.indicator, "explanation": c.explanation, "year": c.year}
                          for c in crows[:MAX_EVIDENCE - len(evidence)]]
-            n = len(others) + len(crows)
+            n = n_others + len(crows)
             ctx.add(code, row.proj.model, row.model,
                     f"偏差原因分析“{_clip(expl)}”在其他 {n} 行指标中原文重复使用，没有说明本指标偏差的具体原因。"
                     "请结合本行的指标值和实际完成值，说明偏差原因和改进措施。",
@@ -777,6 +1061,21 @@ def _check_boilerplate(run: _Run, ctxs) -> None:
                     f"偏差原因分析“{_clip(expl)}”没有提到本指标的任何数据或事实，也没有说明原因，放在任何一行都成立。"
                     f"请说明本指标（指标值 {row.target or '未填'}，实际完成值 {row.actual or '未填'}）偏差的具体原因和改进措施。",
                     reason="说明中没有本行的数字、指标内容或原因，属于套话", neighbours=[])
+
+
+def _reuses(run: _Run, row: _Row, groups: dict[tuple[tuple, str], list[_Row]]) -> tuple[int, list[_Row]]:
+    """How many other review rows use the row's explanation, and the first MAX_EVIDENCE of them.
+
+    Reuse inside the same report counts (two rows, one sentence); a use in another report does
+    not when that report is this one again or the row's project in another year (``_Run.excluded``).
+    """
+    proj = row.proj
+    counted = [members for (doc, nk), members in groups.items()
+               if doc == proj.doc or not (run.doc_excluded(proj.doc, doc)
+                                          or _ratio(nk, proj.name_key) >= SAME_PROJECT_NAME)]
+    n = sum(map(len, counted)) - 1  # the row itself is among its own report's uses
+    first = islice((r for r in heapq.merge(*counted, key=lambda r: r.i) if r is not row), MAX_EVIDENCE)
+    return n, list(first)
 
 
 def _clip(text: str, n: int = 60) -> str:
@@ -884,7 +1183,7 @@ def run_similarity(documents: list[Document], corpus_dir: str | Path | None = No
         run.collect()
         run.neighbours(progress)
         run.generic_projects()
-        ctxs = [_ctx(d) for d in documents]
+        ctxs = [_Tally(_ctx(d)) for d in documents]
         for d in documents:
             for c in CODES:
                 d.coverage.setdefault(c, CoverageEntry())
@@ -895,6 +1194,8 @@ def run_similarity(documents: list[Document], corpus_dir: str | Path | None = No
         _check_misplaced(run, ctxs)
         _check_boilerplate(run, ctxs)
         _check_exact_threshold(documents, ctxs)
+        for ctx in ctxs:
+            ctx.flush()
         if note:
             for d in documents:
                 for c in CODES[:4]:
