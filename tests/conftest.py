@@ -57,3 +57,12 @@ def built_home(tmp_path_factory):
             else:
                 os.environ[k] = v
     return home
+
+
+@pytest.fixture
+def server():
+    """A local OpenAI-compatible HTTP server with scripted replies (tests/fake_openai.py)."""
+    from fake_openai import FakeOpenAI
+
+    with FakeOpenAI() as s:
+        yield s

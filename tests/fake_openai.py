@@ -149,3 +149,12 @@ class FakeOpenAI:
                     pass
 
         return Handler
+
+
+def client_for(server: FakeOpenAI, tmp_path, model: str = "test-model", **kw):  # type: ignore[no-untyped-def]
+    """A real LLMClient pointed at the fake server, with a short timeout and no retries."""
+    from reviewer.llm import LLMClient
+
+    kw.setdefault("timeout", 2)
+    kw.setdefault("max_retries", 0)
+    return LLMClient(server.url, model, None, cache_dir=tmp_path / "llm-cache", **kw)

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 from conftest import seed
-from fake_openai import FakeOpenAI, Hang, Malformed, Reply, Status
+from fake_openai import Hang, Malformed, Reply, Status, client_for
 
 from reviewer.draft import draft_document, draft_for_documents
 from reviewer.figures import compute_figures
-from reviewer.llm import LLMClient
 from reviewer.model import Document, Finding, IndicatorRow, Project
 from reviewer.review import review_paths
 
@@ -44,16 +43,6 @@ def make_doc(*, explanation: str = "", indicator: str = "数字化加工人次",
     return Document(source="t.txt", year=2023, kind="department_selfeval", projects=[project], findings=findings)
 
 
-@pytest.fixture
-def server():
-    with FakeOpenAI() as s:
-        yield s
-
-
-def client_for(server, tmp_path, **kw) -> LLMClient:
-    kw.setdefault("timeout", 2)
-    kw.setdefault("max_retries", 0)
-    return LLMClient(server.url, "test-model", None, cache_dir=tmp_path / "llm-cache", **kw)
 
 
 def by_kind(drafts, kind):

@@ -6,22 +6,14 @@ import threading
 import time
 
 import pytest
-from fake_openai import FakeOpenAI, Hang, Malformed, Reply, Status
+from fake_openai import Hang, Malformed, Reply, Status, client_for
 
 from reviewer.llm import LLMClient, LLMError
 from reviewer.model import IndicatorRow, Project
 
 
-@pytest.fixture
-def server():
-    with FakeOpenAI() as s:
-        yield s
-
-
 def _client(server, tmp_path, **kw) -> LLMClient:
-    kw.setdefault("timeout", 2)
-    kw.setdefault("max_retries", 0)
-    return LLMClient(server.url, kw.pop("model", "qwen2.5-7b-instruct"), None, cache_dir=tmp_path / "cache", **kw)
+    return client_for(server, tmp_path, kw.pop("model", "qwen2.5-7b-instruct"), **kw)
 
 
 def _ctx(indicator: str = "数字化加工人次", **row) -> dict:
