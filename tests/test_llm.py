@@ -79,7 +79,7 @@ def test_malformed_body_is_reported_malformed(server, tmp_path):
         with pytest.raises(LLMError) as err:
             client.chat("explanation.j2", **_ctx())
         assert err.value.kind == "malformed"
-    assert not list((tmp_path / "cache").rglob("*.json"))  # failures are never cached
+    assert not list((tmp_path / "llm-cache").rglob("*.json"))  # failures are never cached
 
 
 def test_endpoint_marked_down_after_repeated_failures(server, tmp_path):
