@@ -100,3 +100,25 @@ def digest(doc) -> str:
     data = [(p.name, [(r.indicator, r.target, r.actual, str(r.weight), str(r.score)) for r in p.rows])
             for p in doc.projects]
     return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def test_markdown_pipe_table_reads_like_the_tab_export(tmp_path):
+    """The same 003 table written as a markdown pipe table gives the same project and rows."""
+    lines = seed("003").read_text(encoding="utf-8").splitlines()
+    start = lines.index("劳务派遣人员经费（人社局）项目支出绩效自评表")
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("总分"))
+    out = []
+    for line in lines[start:end + 1]:
+        if "\t" in line:
+            cells = line.split("\t")
+            out.append("| " + " | ".join(c if c.strip() else " " for c in cells) + " |")
+            if len(out) == 1 or not out[-2].startswith("|"):
+                out.append("|" + "---|" * len(cells))
+        else:
+            out.append(line)
+    md = tmp_path / "pipe.md"
+    md.write_text("\n".join(out), encoding="utf-8")
+    got, want = parse_path(md).projects[0], parse_path(seed("003")).projects[0]
+    assert got.name == want.name and got.budget.model_dump() == want.budget.model_dump()
+    assert [(r.indicator, r.target, r.actual, r.weight, r.score) for r in got.rows] == \
+        [(r.indicator, r.target, r.actual, r.weight, r.score) for r in want.rows]

@@ -54,3 +54,10 @@ def test_completion_is_direction_aware():
     assert completion(cost_t, cost_a, reverse=True) > 1
     assert not is_reverse("补贴人均标准", "成本指标", parse_value("800元"))
     assert completion(parse_value("≥98%"), parse_value("92.13%"), reverse=False) < 1
+
+
+def test_full_width_digits_and_spaces_inside_numbers():
+    assert parse_value("≥１２６０册").number == Decimal("1260")
+    assert parse_value("９４．２２％").scaled == Decimal("0.9422")
+    assert parse_value("2 975 867.80").number == Decimal("2975867.80")
+    assert parse_value("33.08 万人").scaled == Decimal("330800")
