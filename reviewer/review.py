@@ -29,8 +29,11 @@ def review_paths(
 ) -> ReviewResult:
     """Review every file; a bad file becomes a ReviewError and the rest carry on."""
     from reviewer.checks import run_checks
+    from reviewer.read import expand_paths
 
     result = ReviewResult()
+    paths, unusable = expand_paths(list(paths))
+    result.errors.extend(ReviewError(source=src, message=msg) for src, msg in unusable)
     total = max(len(paths), 1)
     for i, path in enumerate(paths):
         if progress:

@@ -82,3 +82,18 @@ def test_report_text_never_becomes_a_spreadsheet_formula(tmp_path):
     assert any(isinstance(c.value, str) and c.value.startswith("=HYPERLINK") for c in cells)
     csv_out = run("review", report, "--no-corpus", "--format", "csv").stdout
     assert "'=HYPERLINK" in csv_out and ",=HYPERLINK" not in csv_out
+
+
+def test_a_folder_stands_for_the_reports_in_it(tmp_path):
+    """A county's batch as a folder: every report under it is reviewed, lock files are skipped."""
+    import shutil
+
+    batch = tmp_path / "县级报告"
+    (batch / "二批").mkdir(parents=True)
+    shutil.copy(seed("000"), batch / "a.txt")
+    shutil.copy(seed("002"), batch / "二批" / "b.txt")
+    (batch / "~$a.docx").write_bytes(b"lock")
+    res = run("review", batch, "--no-corpus", "--format", "json")
+    assert res.returncode == 0, res.stderr
+    sources = [d["source"] for d in json.loads(res.stdout)["documents"]]
+    assert sources == [str(batch / "a.txt"), str(batch / "二批" / "b.txt")]

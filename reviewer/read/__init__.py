@@ -17,6 +17,27 @@ from reviewer.settings import MAX_FILE_BYTES
 TEXT_SUFFIXES = {".txt", ".md", ".csv", ".tsv", ".text", ""}
 
 
+SUPPORTED_SUFFIXES = {".txt", ".md", ".csv", ".tsv", ".docx", ".xlsx", ".pdf"}
+
+
+def expand_paths(paths: list[str | Path]) -> tuple[list[str | Path], list[tuple[str, str]]]:
+    """Files to review: a folder (a county's batch) stands for the report files under it, in
+    name order; office lock files and hidden files are skipped. Returns (files, errors)."""
+    files: list[str | Path] = []
+    errors: list[tuple[str, str]] = []
+    for given in paths:
+        p = Path(given)
+        if not p.is_dir():
+            files.append(given)
+            continue
+        found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
+                       and not f.name.startswith((".", "~$")))
+        if not found:
+            errors.append((str(given), "这是一个目录，其中没有可审阅的报告文件（.txt/.docx/.xlsx/.pdf）"))
+        files.extend(found)
+    return files, errors
+
+
 def sniff(path: Path, head: bytes) -> str:
     """Return the reader to use: text, docx, xlsx or pdf (by magic bytes first)."""
     suffix = path.suffix.lower()
