@@ -156,16 +156,12 @@ class _State:
     year: int | None = None
     projects: list[Project] = field(default_factory=list)
     pending_title: str | None = None
-    pending_title_where: str | None = None
     current: Project | None = None
     header: Header | None = None
     carry: dict[str, str | None] = field(default_factory=dict)
     last_row: IndicatorRow | None = None
-    last_row_cols: dict[str, int] = field(default_factory=dict)
     funding_fields: list[str] | None = None
-    goal_texts: list[str] = field(default_factory=list)
     expect_purpose: bool = False
-    activity: dict[str, str] = field(default_factory=dict)
 
 
 def interpret(raw: RawDocument) -> Document:
@@ -180,10 +176,8 @@ def interpret(raw: RawDocument) -> Document:
             _grid(st, block)
     projects = [p for p in st.projects if p.rows or p.budget or p.total]
     doc_title = st.doc_title or _first_title(paragraphs)
-    year = st.year or _majority_year(paragraphs, projects)
-    kind = _kind(projects, paragraphs, raw)
-    if kind == "narrative":
-        projects = _narrative_projects(st.projects)
+    year = st.year or _majority_year(paragraphs)
+    kind = _kind(projects)
     for n, p in enumerate(projects, 1):
         p.id = f"p{n}"
         for m, r in enumerate(p.rows, 1):
@@ -204,7 +198,7 @@ def _first_title(paragraphs: list[Paragraph]) -> str | None:
     return paragraphs[0].text.strip("# ")[:80] if paragraphs else None
 
 
-def _majority_year(paragraphs: list[Paragraph], projects: list[Project]) -> int | None:
+def _majority_year(paragraphs: list[Paragraph]) -> int | None:
     for p in paragraphs[:20]:
         m = re.search(r"((?:19|20)\d{2})\s*年度", normalise_text(p.text))
         if m:
@@ -215,7 +209,7 @@ def _majority_year(paragraphs: list[Paragraph], projects: list[Project]) -> int 
     return counts.most_common(1)[0][0] if counts else None
 
 
-def _kind(projects: list[Project], paragraphs: list[Paragraph], raw: RawDocument) -> str:
+def _kind(projects: list[Project]) -> str:
     rows = [r for p in projects for r in p.rows]
     if not rows:
         return "narrative"
@@ -246,13 +240,13 @@ def _paragraph(st: _State, block: Paragraph) -> None:
         if ym:
             st.year = int(ym.group(1))
     if CAPTION.match(compact) and len(compact) <= 60:
-        st.pending_title, st.pending_title_where = compact, block.where
+        st.pending_title = compact
         st.header = None
         st.current = None
         return
     if len(compact) <= 80 and TITLE_SUFFIX.search(compact):
         title = re.sub(r"^\d+[.、．]\s*", "", compact)
-        st.pending_title, st.pending_title_where = title, block.where
+        st.pending_title = title
         st.header = None  # a titled table is a new table
 
 
@@ -271,7 +265,6 @@ def _new_project(st: _State, name: str | None, where: str) -> Project:
     st.carry = {}
     st.last_row = None
     st.funding_fields = None
-    st.goal_texts = []
     return p
 
 
@@ -429,14 +422,12 @@ def _add_purpose(p: Project, text: str) -> None:
 def _funding_row(p: Project, cells: list[str], fields: list[str], where: str) -> bool:
     """Read the first row of figures under the funding header; later rows (其中…) are ignored."""
     values = [normalise_text(c) for c in cells if normalise_text(c)]
-    label_idx = next((i for i, v in enumerate(values) if to_decimal(v) is None and v not in {"—", "-"}), None)
     labels = [v for v in values if to_decimal(v) is None and v not in {"—", "-", "——"}]
     nums = [v for v in values if to_decimal(v) is not None or v in {"—", "-"}]
     if not any(to_decimal(v) is not None for v in nums):
         return bool(labels) and all(re.match(r"^[（(]?万元[)）]?$", norm(lab)) for lab in labels)
     if any(re.match(r"^(其中|上年结转|其他资金)", norm(lab)) for lab in labels):
         return True
-    del label_idx
     b = Budget(where=where)
     # Money columns are always 年初, 全年, 执行 in that order; wrapped headers ("全年 / 执行数")
     # often hide their labels. 分值/执行率/得分 follow in the header's order when it names them.
@@ -626,7 +617,6 @@ def _indicator_row(st: _State, cells: list[str], where: str) -> None:
         st.year = int(data["budget_year"])  # 004: the 预算年度 column is the report's year
     p.rows.append(row)
     st.last_row = row
-    st.last_row_cols = {}
 
 
 def _continue_row(st: _State, cells: list[str]) -> None:
@@ -648,10 +638,6 @@ def _continue_row(st: _State, cells: list[str]) -> None:
 
 
 # ------------------------------------------------------------------ narrative (001)
-
-
-def _narrative_projects(projects: list[Project]) -> list[Project]:
-    return [p for p in projects if p.total or p.budget]
 
 
 def interpret_project_list(grid: Grid) -> list[Project]:
