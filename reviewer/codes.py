@@ -28,10 +28,12 @@ CODE_NAMES: dict[str, str] = {
 SEVERITY_NAMES: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
-# A finding's review status; "edited" is 修改后采纳 (accepted with the reviewer's own text).
-STATUS_NAMES: dict[str, str] = {"open": "待处理", "accepted": "已采纳", "edited": "修改后采纳", "rejected": "已驳回"}
+# A finding's review status, as a 绩效科 says it: the problem is confirmed (with the draft or with the
+# reviewer's own words) or it is not a problem. "驳回" is avoided: there it means sending a report back.
+STATUS_NAMES: dict[str, str] = {"open": "待处理", "accepted": "确认问题", "edited": "修改后确认", "rejected": "不是问题"}
 
-ACTION_NAMES: dict[str, str] = {"accept": "采纳", "edit": "修改后采纳", "reject": "驳回", "reopen": "撤销决定"}
+ACTION_NAMES: dict[str, str] = {"accept": "确认问题", "edit": "修改后确认", "reject": "不是问题", "reopen": "重新打开",
+                                "undo": "撤销"}
 
 
 def code_name(code: str) -> str:

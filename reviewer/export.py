@@ -40,6 +40,7 @@ class FindingState:
     reason: str | None = None
     decided_by: str | None = None
     decided_at: str | None = None
+    critique: str | None = None  # the reviewer's 审核意见, when they wrote one
 
 
 @dataclass
@@ -78,7 +79,8 @@ def session_report(store: Any, session_id: str) -> Report:
     info = store.get_session(session_id)
     docs = store.load_documents(session_id)
     _, records = store.query_findings(session_id, limit=10**9)
-    states = {r.id: FindingState(r.status, r.final_text, r.reason, r.decided_by, r.decided_at) for r in records}
+    states = {r.id: FindingState(r.status, r.final_text, r.reason, r.decided_by, r.decided_at, r.critique)
+              for r in records}
     return Report(
         title=info.title, documents=[(f"d{i}", d) for i, d in enumerate(docs, 1)], reviewed=True, states=states,
         row_texts=store.row_texts(session_id), errors=info.errors, notices=info.notices,
@@ -157,18 +159,25 @@ def _rate(project: Project) -> str:
     return "" if b.rate is None else f"{_fmt(b.rate * 100)}%"
 
 
-def _decided_text(state: FindingState) -> str:
+def _decided_text(report: Report, doc_id: str, finding: Any) -> str:
+    """The confirmed 偏差原因分析 (the row's one text, so a later decision never shows an older one) or the reason."""
+    state = report.state(doc_id, finding.id)
     if state.status in ("accepted", "edited"):
-        return state.final_text or ""
+        row = report.row_texts.get((doc_id, finding.row_id or ""))
+        return (row or {}).get("final_text") or state.final_text or ""
     if state.status == "rejected":
         return state.reason or ""
     return ""
 
 
-def _critique(doc: Document, finding_id: str, row_id: str | None) -> str:
+def _critique(doc: Document, finding_id: str, row_id: str | None, state: FindingState | None = None) -> str:
+    """The reviewer's 审核意见 when they wrote one, else the drafted one (marked as a draft while undecided)."""
     from reviewer.store import critiques_for
 
-    return "\n".join(d.text for d in critiques_for(doc.drafts or [], finding_id, row_id))
+    if state is not None and state.critique:
+        return state.critique
+    text = "\n".join(d.text for d in critiques_for(doc.drafts or [], finding_id, row_id))
+    return f"（草稿）{text}" if text and state is not None and state.status == "open" else text
 
 
 # ------------------------------------------------------------------ xlsx
@@ -225,7 +234,7 @@ def _styles():
 def _findings_sheet(ws: Any, report: Report) -> None:
     st = _styles()
     header = ["编号", "文件", "项目", "指标", "严重程度", "问题类型", "问题说明", "状态",
-              "定稿偏差原因分析 / 驳回理由", "审核意见（草稿）", "审核人", "审核时间"]
+              "定稿偏差原因分析 / 不是问题的理由", "审核意见", "审核人", "审核时间"]
     ws.append(header)
     for doc_id, doc in report.documents:
         projects = {p.id: p for p in doc.projects}
@@ -234,11 +243,11 @@ def _findings_sheet(ws: Any, report: Report) -> None:
             s = report.state(doc_id, f.id)
             row = rows.get(f.row_id or "")
             project = projects.get(f.project_id or "")
-            critique = _critique(doc, f.id, f.row_id)
+            critique = _critique(doc, f.id, f.row_id, s if report.reviewed else None)
             ws.append([
                 f"{doc_id}.{f.id}", Path(doc.source).name, project.name if project else "",
                 row.indicator if row else "（项目整体）", severity_name(f.severity), code_name(f.code), f.message,
-                status_name(s.status) if report.reviewed else "待审核", _decided_text(s),
+                status_name(s.status) if report.reviewed else "待审核", _decided_text(report, doc_id, f),
                 critique, s.decided_by or "", s.decided_at or "",
             ])
     widths = [9, 18, 24, 26, 8, 16, 40, 10, 40, 36, 10, 20]
@@ -532,12 +541,12 @@ def report_to_html(report: Report) -> str:
             s = report.state(doc_id, f.id)
             row = rows.get(f.row_id or "")
             project = projects.get(f.project_id or "")
-            critique = _critique(doc, f.id, f.row_id)
+            critique = _critique(doc, f.id, f.row_id, s if report.reviewed else None)
             item = {
                 "id": f"{doc_id}.{f.id}", "severity": f.severity, "severity_name": severity_name(f.severity),
                 "code_name": code_name(f.code), "message": f.message, "indicator": row.indicator if row else "",
                 "project": project.name if project else "（报告整体）", "status": s.status,
-                "final_text": s.final_text if s.status in ("accepted", "edited") else None,
+                "final_text": _decided_text(report, doc_id, f) if s.status in ("accepted", "edited") else None,
                 "reason": s.reason, "decided_by": s.decided_by or "",
                 "critique": critique or None,
             }

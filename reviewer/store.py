@@ -9,6 +9,7 @@ other. Schema changes are small functions in ``MIGRATIONS``, applied in order an
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -179,6 +180,66 @@ def m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m010_review_by_row(db: sqlite3.Connection) -> None:
+    """The reviewer's words per row, an editable 审核意见, severity order, batches that can be undone."""
+    _script(
+        db,
+        """
+        ALTER TABLE findings ADD COLUMN critique TEXT;
+        ALTER TABLE findings ADD COLUMN sev_rank INTEGER NOT NULL DEFAULT 9;
+        UPDATE findings SET sev_rank = CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1
+            WHEN 'info' THEN 2 ELSE 9 END;
+        CREATE INDEX findings_rank ON findings(session_id, sev_rank, seq);
+        CREATE INDEX findings_row ON findings(session_id, doc_id, project_id, row_id);
+        ALTER TABLE documents ADD COLUMN sha256 TEXT;
+        ALTER TABLE decisions ADD COLUMN critique TEXT;
+        ALTER TABLE decisions ADD COLUMN batch INTEGER;
+        -- One 偏差原因分析 per row: what the reviewer wrote (edited = 1) or the draft they confirmed.
+        CREATE TABLE row_texts (
+            session_id TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            edited INTEGER NOT NULL DEFAULT 0,
+            decided_by TEXT,
+            decided_at TEXT,
+            PRIMARY KEY (session_id, doc_id, row_id)
+        );
+        INSERT OR REPLACE INTO row_texts
+            SELECT session_id, doc_id, row_id, final_text, status = 'edited', decided_by, decided_at
+            FROM findings WHERE row_id IS NOT NULL AND status IN ('accepted', 'edited')
+            AND final_text IS NOT NULL ORDER BY decision_id;
+        -- Every decision belongs to a batch (one finding, a row, or a filter): "undo last" undoes a batch.
+        CREATE TABLE batches (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL,
+            reviewer TEXT NOT NULL,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            undone INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE batch_items (
+            batch INTEGER NOT NULL REFERENCES batches(id),
+            finding_id TEXT NOT NULL,
+            before TEXT NOT NULL,
+            row_before TEXT
+        );
+        CREATE INDEX batch_items_batch ON batch_items(batch);
+        -- Projects whose drafts exist (drafts are made lazily, project by project).
+        CREATE TABLE drafted (
+            session_id TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            project_id TEXT NOT NULL,
+            PRIMARY KEY (session_id, doc_id, project_id)
+        );
+        INSERT OR IGNORE INTO drafted SELECT p.session_id, p.doc_id, p.id FROM projects p
+            JOIN documents d ON d.session_id = p.session_id AND d.id = p.doc_id WHERE d.drafted = 1;
+        """,
+    )
+
+
 # ------------------------------------------------------------------ records
 
 
@@ -207,6 +268,7 @@ class FindingRecord:
     reason: str | None = None
     decided_by: str | None = None
     decided_at: str | None = None
+    critique: str | None = None  # the reviewer's 审核意见, when they wrote one
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -235,15 +297,23 @@ class SessionInfo:
 
 @dataclass
 class FindingFilter:
-    """Empty fields match everything; ``project`` is "doc_id/project_id"."""
+    """Empty fields match everything; ``project`` is "doc_id/project_id"; ``query`` searches the
+    indicator, the project name and the message."""
 
     code: str | None = None
     severity: str | None = None
     project: str | None = None
     status: str | None = None
+    query: str | None = None
 
     def where(self) -> tuple[str, list[Any]]:
         clauses, args = [], []
+        if self.query and self.query.strip():
+            # LIKE wildcards typed by a reviewer are literal text, not patterns.
+            needle = "%" + re.sub(r"([%_\\])", r"\\\1", self.query.strip()) + "%"
+            clauses.append("(indicator LIKE ? ESCAPE '\\' OR project_name LIKE ? ESCAPE '\\'"
+                           " OR message LIKE ? ESCAPE '\\')")
+            args += [needle] * 3
         if self.code:
             clauses.append("code = ?")
             args.append(self.code)
@@ -324,12 +394,35 @@ def _finding_record(r: sqlite3.Row) -> FindingRecord:
         row_id=r["row_id"], indicator=r["indicator"], target=r["target"], actual=r["actual"],
         weight=r["weight"], score=r["score"], message=r["message"], evidence=json.loads(r["evidence"]),
         status=r["status"], final_text=r["final_text"], reason=r["reason"],
-        decided_by=r["decided_by"], decided_at=r["decided_at"],
+        decided_by=r["decided_by"], decided_at=r["decided_at"], critique=r["critique"],
     )
 
 
 def _state(r: sqlite3.Row) -> dict[str, Any]:
     return {"status": r["status"], "text": r["final_text"], "reason": r["reason"]}
+
+
+_RESTORED = ("decided_by", "decided_at", "decision_id")  # kept in a batch item so undo restores them
+
+
+def _row_text(db: sqlite3.Connection, sid: str, doc_id: str, row_id: str) -> dict[str, Any] | None:
+    r = db.execute("SELECT text, edited, decided_by, decided_at FROM row_texts WHERE session_id = ? AND doc_id = ?"
+                   " AND row_id = ?", (sid, doc_id, row_id)).fetchone()
+    return dict(r) if r else None
+
+
+def _set_row_text(db: sqlite3.Connection, key: tuple[str, str, str], text: str, edited: bool, who: str | None,
+                  at: str | None) -> None:
+    db.execute("INSERT OR REPLACE INTO row_texts VALUES (?, ?, ?, ?, ?, ?, ?)", (*key, text, int(edited), who, at))
+
+
+def _draft_text(db: sqlite3.Connection, sid: str, doc_id: str, row_id: str | None) -> str | None:
+    """The usable explanation draft of a row, if one was made."""
+    if not row_id:
+        return None
+    r = db.execute("SELECT text FROM drafts WHERE session_id = ? AND doc_id = ? AND row_id = ? AND kind = 'explanation'"
+                   " AND status = 'ok' ORDER BY seq LIMIT 1", (sid, doc_id, row_id)).fetchone()
+    return r[0] if r else None
 
 
 # ------------------------------------------------------------------ the store
@@ -406,8 +499,10 @@ class Store:
         notices: Iterable[str] = (),
         title: str | None = None,
         user: str = DEFAULT_REVIEWER,
+        hashes: dict[str, str] | None = None,
     ) -> str:
-        """Store a reviewed batch as a new session and return its id."""
+        """Store a reviewed batch as a new session and return its id; ``hashes`` maps a
+        document's source to the sha256 of its file."""
         sid = uuid.uuid4().hex[:12]
         errors = [{"source": e.source, "message": e.message} for e in errors]
         title = title or _session_title(documents, errors)
@@ -423,10 +518,15 @@ class Store:
                 body = plain(doc)
                 body["findings"], body["drafts"] = [], None
                 db.execute(
-                    "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO documents (session_id, id, seq, source, title, year, kind, drafted, body, sha256)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (sid, doc_id, d_index, doc.source, doc.title, doc.year, doc.kind,
-                     int(doc.drafts is not None), json.dumps(body, ensure_ascii=False)),
+                     int(doc.drafts is not None), json.dumps(body, ensure_ascii=False),
+                     (hashes or {}).get(doc.source)),
                 )
+                if doc.drafts is not None:
+                    db.executemany("INSERT INTO drafted VALUES (?, ?, ?)",
+                                   [(sid, doc_id, p.id) for p in doc.projects])
                 rows_by_id = {}
                 names = {}
                 for p_index, project in enumerate(doc.projects):
@@ -451,12 +551,12 @@ class Store:
                         _cell(row.actual) if row else "",
                         (row.weight_text or _cell(row.weight)) if row else "",
                         (row.score_text or _cell(row.score)) if row else "",
-                        f.message, _dumps(f.evidence),
+                        f.message, _dumps(f.evidence), SEVERITY_ORDER.get(f.severity, 9),
                     ))
                 db.executemany(
                     "INSERT INTO findings (session_id, id, doc_id, local_id, seq, code, severity, project_id,"
-                    " project_name, row_id, indicator, target, actual, weight, score, message, evidence)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " project_name, row_id, indicator, target, actual, weight, score, message, evidence, sev_rank)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     finding_rows,
                 )
                 db.executemany(
@@ -558,12 +658,13 @@ class Store:
 
     def query_findings(self, sid: str, flt: FindingFilter | None = None, offset: int = 0,
                        limit: int = 50) -> tuple[int, list[FindingRecord]]:
-        """One page of findings in document order, and how many match the filter in all."""
+        """One page of findings, errors first then warnings then info (document order within each),
+        and how many match the filter in all."""
         where, args = (flt or FindingFilter()).where()
         with self._tx() as db:
             total = db.execute(f"SELECT count(*) FROM findings WHERE session_id = ?{where}", [sid, *args]).fetchone()[0]
-            rows = db.execute(f"SELECT * FROM findings WHERE session_id = ?{where} ORDER BY seq LIMIT ? OFFSET ?",
-                              [sid, *args, limit, offset]).fetchall()
+            rows = db.execute(f"SELECT * FROM findings WHERE session_id = ?{where} ORDER BY sev_rank, seq"
+                              " LIMIT ? OFFSET ?", [sid, *args, limit, offset]).fetchall()
         return total, [_finding_record(r) for r in rows]
 
     def neighbour(self, sid: str, flt: FindingFilter | None, fid: str | None, step: int = 1,
@@ -573,29 +674,39 @@ class Store:
         if only_open:
             where += " AND status = 'open'"
         with self._connect() as db:
-            seq = None
+            key = None
             if fid:
-                r = db.execute("SELECT seq FROM findings WHERE session_id = ? AND id = ?", (sid, fid)).fetchone()
-                seq = r[0] if r else None
+                key = db.execute("SELECT sev_rank, seq FROM findings WHERE session_id = ? AND id = ?",
+                                 (sid, fid)).fetchone()
             op, order = (">", "ASC") if step > 0 else ("<", "DESC")
             base = f"SELECT id FROM findings WHERE session_id = ?{where}"
-            if seq is not None:
-                r = db.execute(f"{base} AND seq {op} ? ORDER BY seq {order} LIMIT 1", [sid, *args, seq]).fetchone()
+            if key is not None:
+                r = db.execute(f"{base} AND (sev_rank, seq) {op} (?, ?) ORDER BY sev_rank {order}, seq {order}"
+                               " LIMIT 1", [sid, *args, key[0], key[1]]).fetchone()
                 if r:
                     return r[0]
-            r = db.execute(f"{base} ORDER BY seq {order} LIMIT 1", [sid, *args]).fetchone()
+            r = db.execute(f"{base} ORDER BY sev_rank {order}, seq {order} LIMIT 1", [sid, *args]).fetchone()
             return r[0] if r and r[0] != fid else None
 
     def position(self, sid: str, flt: FindingFilter | None, fid: str) -> int | None:
         """0-based index of ``fid`` among the findings matching ``flt``, or None if it does not match."""
         where, args = (flt or FindingFilter()).where()
         with self._connect() as db:
-            r = db.execute(f"SELECT seq FROM findings WHERE session_id = ? AND id = ?{where}",
+            r = db.execute(f"SELECT sev_rank, seq FROM findings WHERE session_id = ? AND id = ?{where}",
                            [sid, fid, *args]).fetchone()
             if r is None:
                 return None
-            return db.execute(f"SELECT count(*) FROM findings WHERE session_id = ?{where} AND seq < ?",
-                              [sid, *args, r[0]]).fetchone()[0]
+            return db.execute(f"SELECT count(*) FROM findings WHERE session_id = ?{where} AND (sev_rank, seq) < (?, ?)",
+                              [sid, *args, r[0], r[1]]).fetchone()[0]
+
+    def matching_ids(self, sid: str, flt: FindingFilter | None, only_open: bool = True) -> list[str]:
+        """Ids of every finding matching ``flt`` (open ones only by default), for a bulk decision."""
+        where, args = (flt or FindingFilter()).where()
+        if only_open:
+            where += " AND status = 'open'"
+        with self._connect() as db:
+            return [r[0] for r in db.execute(f"SELECT id FROM findings WHERE session_id = ?{where}"
+                                             " ORDER BY sev_rank, seq", [sid, *args])]
 
     def get_finding(self, sid: str, fid: str) -> FindingRecord:
         with self._connect() as db:
@@ -643,60 +754,135 @@ class Store:
     # -------------------------------------------------------------- decisions
 
     def decide(self, sid: str, fid: str, action: str, text: str | None = None,
-               reviewer: str = DEFAULT_REVIEWER) -> FindingRecord:
+               reviewer: str = DEFAULT_REVIEWER, critique: str | None = None) -> FindingRecord:
         """Record a decision (accept | edit | reject | reopen) and return the updated finding.
 
-        accept takes ``text`` as the final 偏差原因分析 (the row's draft when empty); edit requires
-        text; reject takes ``text`` as the optional reason. Committed before returning.
+        See ``decide_many``; committed before returning.
+        """
+        return self.decide_many(sid, [fid], action, text, reviewer=reviewer, critique=critique)[0]
+
+    def decide_many(self, sid: str, fids: Sequence[str], action: str, text: str | None = None,
+                    reviewer: str = DEFAULT_REVIEWER, critique: str | None = None) -> list[FindingRecord]:
+        """Decide several findings at once, as one batch that "undo last" reverts; returns them updated.
+
+        edit needs ``text`` and makes it the row's 偏差原因分析; accept takes ``text`` (else the row's
+        draft) unless the reviewer already wrote the row's text, which no later accept replaces;
+        reject takes ``text`` as the reason. ``critique`` (optional) is the reviewer's 审核意见.
         """
         if action not in ACTIONS:
             raise StoreError(f"未知操作 {action!r}，应为 accept、edit、reject 或 reopen")
+        fids = list(dict.fromkeys(f for f in fids if f))
+        if not fids:
+            raise StoreError("没有选中任何问题。")
         text = (text or "").strip() or None
+        critique = None if critique is None else (critique.strip() or None)
         if action == "edit" and not text:
-            raise StoreError("修改后采纳需要填写修改后的文字")
-        final_text = reason = None
-        if action == "accept":
-            final_text = text or self.explanation_draft(sid, fid)
-        elif action == "edit":
-            final_text = text
-        elif action == "reject":
-            reason = text
+            raise StoreError("修改后确认需要填写修改后的文字")
         at = now()
         with self._tx(write=True) as db:
-            r = db.execute("SELECT * FROM findings WHERE session_id = ? AND id = ?", (sid, fid)).fetchone()
-            if r is None:
-                raise StoreError(f"会话 {sid} 中找不到问题 {fid}")
-            before = _state(r)
-            cur = db.execute(
-                "INSERT INTO decisions (session_id, finding_id, action, text, reason, reviewer, at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)", (sid, fid, action, final_text, reason, reviewer, at))
-            status = _STATUS_OF[action]
-            opened = status == "open"
-            db.execute(
-                "UPDATE findings SET status = ?, final_text = ?, reason = ?, decided_by = ?, decided_at = ?,"
-                " decision_id = ? WHERE session_id = ? AND id = ?",
-                (status, final_text, reason, None if opened else reviewer, None if opened else at,
-                 None if opened else cur.lastrowid, sid, fid))
-            after = {"status": status, "text": final_text, "reason": reason}
-            self._audit(db, sid, reviewer, action, fid, before, after, at=at)
-            r = db.execute("SELECT * FROM findings WHERE session_id = ? AND id = ?", (sid, fid)).fetchone()
-        return _finding_record(r)
+            found = {r["id"]: r for r in db.execute(
+                f"SELECT * FROM findings WHERE session_id = ? AND id IN ({','.join('?' * len(fids))})", [sid, *fids])}
+            missing = [f for f in fids if f not in found]
+            if missing:
+                raise StoreError(f"会话 {sid} 中找不到问题 {missing[0]}")
+            batch = db.execute("INSERT INTO batches (session_id, reviewer, at, action, size) VALUES (?, ?, ?, ?, ?)",
+                               (sid, reviewer, at, action, len(fids))).lastrowid
+            for fid in fids:
+                self._decide_one(db, sid, found[fid], action, text, critique, reviewer, at, batch)
+            rows = {r["id"]: r for r in db.execute(
+                f"SELECT * FROM findings WHERE session_id = ? AND id IN ({','.join('?' * len(fids))})", [sid, *fids])}
+        return [_finding_record(rows[f]) for f in fids]
+
+    def _decide_one(self, db: sqlite3.Connection, sid: str, r: sqlite3.Row, action: str, text: str | None,
+                    critique: str | None, reviewer: str, at: str, batch: int) -> None:
+        fid = r["id"]
+        row_key = (sid, r["doc_id"], r["row_id"]) if r["row_id"] else None
+        row_before = _row_text(db, *row_key) if row_key else None
+        before = {**_state(r), "critique": r["critique"]}
+        db.execute("INSERT INTO batch_items VALUES (?, ?, ?, ?)",
+                   (batch, fid, json.dumps({**before, **{k: r[k] for k in _RESTORED}}, ensure_ascii=False),
+                    None if row_before is None else json.dumps(row_before, ensure_ascii=False)))
+        final_text = reason = None
+        if action == "accept":
+            if row_before and row_before["edited"]:
+                final_text = row_before["text"]  # the reviewer's words stay; an accept never replaces them
+            else:
+                final_text = text or _draft_text(db, sid, r["doc_id"], r["row_id"])
+                if row_key and final_text:
+                    _set_row_text(db, row_key, final_text, False, reviewer, at)
+        elif action == "edit":
+            final_text = text
+            if row_key:
+                _set_row_text(db, row_key, final_text, True, reviewer, at)
+        elif action == "reject":
+            reason = text
+        critique = critique if critique is not None else r["critique"]
+        cur = db.execute(
+            "INSERT INTO decisions (session_id, finding_id, action, text, reason, reviewer, at, critique, batch)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (sid, fid, action, final_text, reason, reviewer, at, critique, batch))
+        status = _STATUS_OF[action]
+        opened = status == "open"
+        db.execute(
+            "UPDATE findings SET status = ?, final_text = ?, reason = ?, decided_by = ?, decided_at = ?,"
+            " decision_id = ?, critique = ? WHERE session_id = ? AND id = ?",
+            (status, final_text, reason, None if opened else reviewer, None if opened else at,
+             None if opened else cur.lastrowid, critique, sid, fid))
+        after = {"status": status, "text": final_text, "reason": reason, "critique": critique}
+        self._audit(db, sid, reviewer, action, fid, before, after, at=at)
+
+    def undo_last(self, sid: str, reviewer: str = DEFAULT_REVIEWER) -> list[str]:
+        """Revert this reviewer's latest batch of decisions in the session (audited); the ids it touched."""
+        at = now()
+        with self._tx(write=True) as db:
+            b = db.execute("SELECT id FROM batches WHERE session_id = ? AND reviewer = ? AND undone = 0"
+                           " AND action != 'undo' ORDER BY id DESC LIMIT 1", (sid, reviewer)).fetchone()
+            if b is None:
+                raise StoreError("没有可以撤销的决定。")
+            db.execute("UPDATE batches SET undone = 1 WHERE id = ?", (b[0],))
+            items = db.execute("SELECT * FROM batch_items WHERE batch = ? ORDER BY rowid DESC", (b[0],)).fetchall()
+            for item in items:
+                self._restore(db, sid, item, reviewer, at)
+        return list(dict.fromkeys(i["finding_id"] for i in reversed(items)))
+
+    def _restore(self, db: sqlite3.Connection, sid: str, item: sqlite3.Row, reviewer: str, at: str) -> None:
+        r = db.execute("SELECT * FROM findings WHERE session_id = ? AND id = ?", (sid, item["finding_id"])).fetchone()
+        old = json.loads(item["before"])
+        db.execute(
+            "UPDATE findings SET status = ?, final_text = ?, reason = ?, critique = ?, decided_by = ?, decided_at = ?,"
+            " decision_id = ? WHERE session_id = ? AND id = ?",
+            (old["status"], old["text"], old["reason"], old["critique"], old["decided_by"], old["decided_at"],
+             old["decision_id"], sid, r["id"]))
+        if r["row_id"]:
+            row_old = json.loads(item["row_before"]) if item["row_before"] else None
+            if row_old is None:
+                db.execute("DELETE FROM row_texts WHERE session_id = ? AND doc_id = ? AND row_id = ?",
+                           (sid, r["doc_id"], r["row_id"]))
+            else:
+                _set_row_text(db, (sid, r["doc_id"], r["row_id"]), row_old["text"], bool(row_old["edited"]),
+                              row_old["decided_by"], row_old["decided_at"])
+        db.execute("INSERT INTO decisions (session_id, finding_id, action, text, reason, reviewer, at, critique)"
+                   " VALUES (?, ?, 'undo', ?, ?, ?, ?, ?)",
+                   (sid, r["id"], old["text"], old["reason"], reviewer, at, old["critique"]))
+        self._audit(db, sid, reviewer, "undo", r["id"], {**_state(r), "critique": r["critique"]},
+                    {k: old[k] for k in ("status", "text", "reason", "critique")}, at=at)
 
     def decisions(self, sid: str) -> list[dict[str, Any]]:
         with self._connect() as db:
             return [dict(r) for r in db.execute("SELECT * FROM decisions WHERE session_id = ? ORDER BY id", (sid,))]
 
     def row_texts(self, sid: str) -> dict[tuple[str, str], dict[str, Any]]:
-        """Final 偏差原因分析 per (doc_id, row_id): the latest accepted/edited decision with text wins."""
-        out: dict[tuple[str, str], dict[str, Any]] = {}
+        """Final 偏差原因分析 per (doc_id, row_id): the reviewer's own words, or the draft they confirmed."""
         with self._connect() as db:
-            for r in db.execute(
-                "SELECT doc_id, row_id, final_text, decided_by, decided_at, status FROM findings"
-                " WHERE session_id = ? AND row_id IS NOT NULL AND status IN ('accepted', 'edited')"
-                " AND final_text IS NOT NULL ORDER BY decision_id", (sid,)
-            ):
-                out[(r["doc_id"], r["row_id"])] = dict(r)
-        return out
+            return {(r["doc_id"], r["row_id"]): {**dict(r), "final_text": r["text"]} for r in db.execute(
+                "SELECT * FROM row_texts WHERE session_id = ?", (sid,))}
+
+    def row_text(self, sid: str, doc_id: str, row_id: str | None) -> dict[str, Any] | None:
+        """The row's stored 偏差原因分析 (text, edited, decided_by, decided_at), or None."""
+        if not row_id:
+            return None
+        with self._connect() as db:
+            return _row_text(db, sid, doc_id, row_id)
+
 
     # -------------------------------------------------------------- audit
 

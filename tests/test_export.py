@@ -64,9 +64,25 @@ def test_xlsx_keeps_the_layout_and_writes_decided_explanations(reviewed, tmp_pat
     header, rows = findings[0], {r[0]: r for r in findings[1:]}
     assert len(rows) == 6
     f1 = dict(zip(header, rows["d1.f1"]))
-    assert (f1["问题类型"], f1["状态"], f1["审核人"]) == ("实际完成值缺失", "修改后采纳", "bob")
-    assert dict(zip(header, rows["d1.f4"]))["定稿偏差原因分析 / 驳回理由"] == "省级模板指标"
-    assert dict(zip(header, rows["d1.f3"]))["审核意见（草稿）"].startswith("该指标扣5分")
+    assert (f1["问题类型"], f1["状态"], f1["审核人"]) == ("实际完成值缺失", "修改后确认", "bob")
+    assert dict(zip(header, rows["d1.f4"]))["定稿偏差原因分析 / 不是问题的理由"] == "省级模板指标"
+    assert dict(zip(header, rows["d1.f3"]))["审核意见"].startswith("该指标扣5分")  # decided: no longer a draft
+    assert not any("草稿" in str(h) for h in header)
+
+
+def test_the_reviewers_critique_and_row_text_are_what_is_exported(reviewed, tmp_path):
+    store, sid = reviewed
+    store.decide(sid, "d1.f3", "edit", "办公用房调整，扣5分。", critique="请说明扣分依据。", reviewer="bob")
+    store.decide(sid, "d1.f4", "accept", reviewer="bob")  # same row: must not bring the draft back
+    wb = openpyxl.load_workbook(export_session(store, sid, "xlsx", tmp_path))
+    _, body = _indicator_table(wb["劳务派遣人员经费（人社局）"])
+    cols, _ = _indicator_table(wb["劳务派遣人员经费（人社局）"])
+    assert body["绿色办公"][cols["偏差原因分析及改进措施"]].value == "办公用房调整，扣5分。"
+    sheet = list(wb["问题清单"].iter_rows(values_only=True))
+    f3 = dict(zip(sheet[0], next(r for r in sheet if r[0] == "d1.f3")))
+    assert f3["审核意见"] == "请说明扣分依据。" and f3["状态"] == "修改后确认"
+    html = export_session(store, sid, "html", tmp_path).read_text(encoding="utf-8")
+    assert "请说明扣分依据。" in html and "【请补充" not in html
 
 
 def test_json_export_carries_the_full_audit_trail(reviewed, tmp_path):

@@ -58,7 +58,7 @@ def test_accept_takes_the_draft_and_keeps_it_apart_from_the_final_text(store, si
 def test_reject_keeps_the_reason_and_edit_needs_text(store, sid):
     rejected = store.decide(sid, "d1.f4", "reject", "模板要求的指标，不算问题")
     assert (rejected.status, rejected.reason, rejected.final_text) == ("rejected", "模板要求的指标，不算问题", None)
-    with pytest.raises(StoreError, match="修改后采纳"):
+    with pytest.raises(StoreError, match="修改后确认"):
         store.decide(sid, "d1.f1", "edit", "  ")
     with pytest.raises(StoreError, match="找不到"):
         store.decide(sid, "d9.f1", "accept")
@@ -81,29 +81,64 @@ def test_audit_log_records_who_what_from_to_and_cannot_be_rewritten(store, sid):
         db.execute("DELETE FROM decisions")
 
 
-def test_filters_paging_and_next_open(store, sid):
+def test_filters_paging_and_next_open_errors_first(store, sid):
     total, errors = store.query_findings(sid, FindingFilter(severity="error"), limit=100)
     assert total == 6 and {f.code for f in errors} == {"SCORE_OVER_WEIGHT", "FULL_SCORE_ON_SHORTFALL", "ARITHMETIC_ERROR"}
+    # Over the whole session: every error before any warning, every warning before any info.
+    _, ordered = store.query_findings(sid, limit=100)
+    assert [f.severity for f in ordered] == ["error"] * 6 + ["warning"] * 4 + ["info"] * 2
+    assert [f.id for f in ordered[:3]] == ["d1.f2", "d1.f5", "d1.f6"]
     total, page = store.query_findings(sid, FindingFilter(project="d2/p2"), offset=1, limit=1)
     assert total == 2 and [f.id for f in page] == ["d2.f6"]
-    store.decide(sid, "d1.f2", "accept")
-    assert store.neighbour(sid, FindingFilter(), "d1.f1", only_open=True) == "d1.f3"
-    assert store.neighbour(sid, FindingFilter(), "d2.f6", only_open=True) == "d1.f1"  # wraps around
-    assert store.position(sid, FindingFilter(status="open"), "d1.f3") == 1
-    assert store.position(sid, FindingFilter(status="open"), "d1.f2") is None
+    store.decide(sid, "d1.f5", "accept")
+    assert store.neighbour(sid, FindingFilter(), "d1.f2", only_open=True) == "d1.f6"
+    assert store.neighbour(sid, FindingFilter(), "d2.f4", only_open=True) == "d1.f2"  # wraps around
+    assert store.position(sid, FindingFilter(status="open"), "d1.f6") == 1
+    assert store.position(sid, FindingFilter(status="open"), "d1.f5") is None
+
+
+def test_search_matches_indicator_project_or_message_literally(store, sid):
+    assert {f.id for f in store.query_findings(sid, FindingFilter(query="绿色办公"), limit=100)[1]} >= {"d1.f3", "d1.f4"}
+    assert store.query_findings(sid, FindingFilter(query="创业孵化"), limit=100)[0] == 4  # p2 in both reports
+    assert store.query_findings(sid, FindingFilter(query="%"), limit=100)[0] == 0
+
+
+def test_an_edited_explanation_survives_later_decisions_on_its_row(store, sid):
+    store.decide(sid, "d1.f3", "edit", "因办公用房调整扣5分。", reviewer="alice")
+    later = store.decide(sid, "d1.f4", "accept", "模板草稿【请补充原因】", reviewer="bob")
+    assert later.final_text == "因办公用房调整扣5分。"
+    assert store.row_texts(sid)[("d1", "p1.r3")]["final_text"] == "因办公用房调整扣5分。"
+    store.decide(sid, "d1.f4", "reject", "模板指标")
+    assert store.row_texts(sid)[("d1", "p1.r3")]["final_text"] == "因办公用房调整扣5分。"
+
+
+def test_decide_many_is_one_batch_that_undo_reverts(store, sid):
+    store.decide(sid, "d1.f1", "edit", "实际发放52人。", reviewer="alice", critique="请补充发放人数。")
+    done = store.decide_many(sid, ["d1.f1", "d1.f2", "d2.f4"], "reject", "模板指标", reviewer="alice")
+    assert [f.status for f in done] == ["rejected"] * 3 and done[0].critique == "请补充发放人数。"
+    with pytest.raises(StoreError, match="没有可以撤销"):
+        store.undo_last(sid, "bob")
+    assert store.undo_last(sid, "alice") == ["d1.f1", "d1.f2", "d2.f4"]
+    f1 = store.get_finding(sid, "d1.f1")
+    assert (f1.status, f1.final_text, f1.critique) == ("edited", "实际发放52人。", "请补充发放人数。")
+    assert store.get_finding(sid, "d1.f2").status == "open"
+    assert [e["what"] for e in store.audit_log(sid)][-3:] == ["undo"] * 3
+    assert store.undo_last(sid, "alice") == ["d1.f1"]
+    assert store.get_finding(sid, "d1.f1").status == "open" and store.row_texts(sid) == {}
 
 
 def test_migrations_are_recorded_and_new_ones_apply_to_an_old_database(tmp_path, monkeypatch):
     path = tmp_path / "old.sqlite3"
     Store(path)
-    assert Store(path).migrations_applied() == ["m001_initial"]
+    shipped = [m.__name__ for m in store_module.MIGRATIONS]
+    assert Store(path).migrations_applied() == shipped and shipped[0] == "m001_initial"
 
     def m002_add_tag(db):
         db.execute("ALTER TABLE sessions ADD COLUMN tag TEXT")
 
     monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, m002_add_tag])
     reopened = Store(path)
-    assert reopened.migrations_applied() == ["m001_initial", "m002_add_tag"]
+    assert reopened.migrations_applied() == [*shipped, "m002_add_tag"]
     columns = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(sessions)")]
     assert "tag" in columns
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"

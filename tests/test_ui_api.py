@@ -71,10 +71,10 @@ def test_review_decide_restart_reopen_export(home):
         empty = next(f for f in findings if f["code"] == "EMPTY_ACTUAL")
         updated = c.predict(session_id=sid, finding_id=deduction["id"], action="edit",
                             text="扣5分：绿色办公无量化考核。改进措施：增设节能指标。", api_name="/decide")
-        assert updated["status"] == "edited" and updated["status_name"] == "修改后采纳"
+        assert updated["status"] == "edited" and updated["status_name"] == "修改后确认"
         assert c.predict(session_id=sid, finding_id=empty["id"], action="reject", text="已在附件说明",
                          api_name="/decide")["status"] == "rejected"
-        with pytest.raises(Exception, match="修改后采纳需要填写"):
+        with pytest.raises(Exception, match="修改后确认需要填写"):
             c.predict(session_id=sid, finding_id=empty["id"], action="edit", text="", api_name="/decide")
 
     with running_server(home) as server:  # a fresh process on the same REVIEWER_HOME
