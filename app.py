@@ -11,7 +11,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="绩效自评审阅助手网页界面")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("REVIEWER_PORT", "7860")), help="端口")
+    parser.add_argument("--port", type=int, default=None,
+                        help="端口（默认取 REVIEWER_PORT，其次 GRADIO_SERVER_PORT，再次 7860）")
     parser.add_argument("--host", default=None, help="监听地址（未设置 REVIEWER_AUTH 时只能是 127.0.0.1）")
     args = parser.parse_args()
     from reviewer.ui import serve

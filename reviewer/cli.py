@@ -102,7 +102,7 @@ def eval_(
 
 @app.command()
 def serve(
-    port: int = typer.Option(7860, "--port", help="端口"),
+    port: Optional[int] = typer.Option(None, "--port", help="端口（默认取 REVIEWER_PORT，其次 GRADIO_SERVER_PORT，再次 7860）"),
     host: Optional[str] = typer.Option(None, "--host", help="监听地址（未设置 REVIEWER_AUTH 时只能是 127.0.0.1）"),
 ) -> None:
     """启动网页界面（与 python app.py 相同）。"""

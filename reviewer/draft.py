@@ -145,6 +145,11 @@ def run_draft_command(path: Path, *, project: str | None, row: str | None, fmt: 
         print(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
+def client_for(use_llm: bool):
+    """The LLM client drafts are asked of, or None for the offline drafter (no endpoint configured)."""
+    return _client(use_llm)
+
+
 def _client(use_llm: bool):
     if not use_llm:
         return None

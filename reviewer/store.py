@@ -289,6 +289,7 @@ class SessionInfo:
     errors: list[dict[str, str]] = field(default_factory=list)
     documents: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)  # the reports' file names
 
     @property
     def total(self) -> int:
@@ -330,6 +331,35 @@ class FindingFilter:
             clauses.append("status = ?")
             args.append(self.status)
         return "".join(f" AND {c}" for c in clauses), args
+
+
+@dataclass
+class GroupRecord:
+    """One card: an indicator row with its findings (or a project's own findings), as the list shows it."""
+
+    key: str  # "doc_id|project_id|row_id", empty parts for project- or report-level findings
+    doc_id: str
+    project_id: str
+    row_id: str
+    severity: str
+    codes: list[str]
+    n: int
+    n_open: int
+    project_name: str
+    indicator: str
+    target: str
+    actual: str
+    weight: str
+    score: str
+
+    @classmethod
+    def from_row(cls, r: sqlite3.Row) -> GroupRecord:
+        severity = next((s for s, rank in SEVERITY_ORDER.items() if rank == r["rank"]), "info")
+        return cls(key=f"{r['doc_id']}|{r['pid']}|{r['rid']}", doc_id=r["doc_id"], project_id=r["pid"], row_id=r["rid"],
+                   severity=severity, codes=list(dict.fromkeys((r["codes"] or "").split(","))), n=r["n"],
+                   n_open=r["n_open"] or 0, project_name=r["project_name"] or "", indicator=r["indicator"] or "",
+                   target=r["target"] or "", actual=r["actual"] or "", weight=r["weight"] or "",
+                   score=r["score"] or "")
 
 
 @dataclass
@@ -377,6 +407,13 @@ def plain(obj: Any) -> Any:
 
 def _dumps(obj: Any) -> str:
     return json.dumps(plain(obj), ensure_ascii=False)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return None if value in (None, "") else Decimal(str(value))
+    except ArithmeticError:
+        return None
 
 
 def _cell(value: Any) -> str:
@@ -587,21 +624,24 @@ class Store:
         for status, n in db.execute("SELECT status, count(*) FROM findings WHERE session_id = ? GROUP BY status",
                                     (r["id"],)):
             counts[status] = n
-        ndocs = db.execute("SELECT count(*) FROM documents WHERE session_id = ?", (r["id"],)).fetchone()[0]
+        sources = [x[0] for x in db.execute("SELECT source FROM documents WHERE session_id = ? ORDER BY seq",
+                                            (r["id"],))]
         return SessionInfo(id=r["id"], title=r["title"], created_at=r["created_at"], created_by=r["created_by"],
-                           notices=json.loads(r["notices"]), errors=json.loads(r["errors"]), documents=ndocs,
-                           counts=counts)
+                           notices=json.loads(r["notices"]), errors=json.loads(r["errors"]), documents=len(sources),
+                           counts=counts, sources=[Path(x).name for x in sources])
 
     def counts(self, sid: str) -> dict[str, int]:
         return self.get_session(sid).counts
 
     # -------------------------------------------------------------- documents
 
-    def load_documents(self, sid: str) -> list[Document]:
-        """Rebuild the session's Documents (local finding ids f1…, drafts as stored)."""
+    def load_documents(self, sid: str, doc_id: str | None = None) -> list[Document]:
+        """Rebuild the session's Documents (or the one ``doc_id``): local finding ids f1…, drafts as stored."""
+        only = " AND id = ?" if doc_id else ""
         with self._tx() as db:
             docs = []
-            for d in db.execute("SELECT * FROM documents WHERE session_id = ? ORDER BY seq", (sid,)).fetchall():
+            for d in db.execute(f"SELECT * FROM documents WHERE session_id = ?{only} ORDER BY seq",
+                                (sid, doc_id) if doc_id else (sid,)).fetchall():
                 body = json.loads(d["body"])
                 projects = []
                 for p in db.execute("SELECT * FROM projects WHERE session_id = ? AND doc_id = ? ORDER BY seq",
@@ -620,7 +660,7 @@ class Store:
                 ]
                 drafts = [json.loads(r["body"]) for r in db.execute(
                     "SELECT body FROM drafts WHERE session_id = ? AND doc_id = ? ORDER BY seq", (sid, d["id"]))]
-                body["drafts"] = drafts if d["drafted"] else None
+                body["drafts"] = drafts if d["drafted"] or drafts else None
                 docs.append(Document.model_validate(body))
             if not docs and db.execute("SELECT 1 FROM sessions WHERE id = ?", (sid,)).fetchone() is None:
                 raise StoreError(f"找不到审阅会话 {sid}")
@@ -707,6 +747,109 @@ class Store:
         with self._connect() as db:
             return [r[0] for r in db.execute(f"SELECT id FROM findings WHERE session_id = ?{where}"
                                              " ORDER BY sev_rank, seq", [sid, *args])]
+
+    # -------------------------------------------------------------- rows (one card per indicator row)
+
+    def query_groups(self, sid: str, flt: FindingFilter | None = None, offset: int = 0,
+                     limit: int = 50) -> tuple[int, list[GroupRecord]]:
+        """One page of row groups (a row's findings together; a project's own findings together),
+        the group with the most severe matching finding first, and how many groups match."""
+        where, args = (flt or FindingFilter()).where()
+        sql = (f"SELECT doc_id, ifnull(project_id, '') AS pid, ifnull(row_id, '') AS rid, min(sev_rank) AS rank,"
+               " min(seq) AS first, count(*) AS n, sum(status = 'open') AS n_open, group_concat(code) AS codes,"
+               " max(project_name) AS project_name, max(indicator) AS indicator, max(target) AS target,"
+               " max(actual) AS actual, max(weight) AS weight, max(score) AS score"
+               f" FROM findings WHERE session_id = ?{where} GROUP BY doc_id, pid, rid")
+        with self._tx() as db:
+            total = db.execute(f"SELECT count(*) FROM ({sql})", [sid, *args]).fetchone()[0]
+            rows = db.execute(f"{sql} ORDER BY rank, first LIMIT ? OFFSET ?", [sid, *args, limit, offset]).fetchall()
+        return total, [GroupRecord.from_row(r) for r in rows]
+
+    def group_keys(self, sid: str, flt: FindingFilter | None = None) -> list[str]:
+        """Every matching group's key, in display order (for moving to the next or previous card)."""
+        where, args = (flt or FindingFilter()).where()
+        with self._connect() as db:
+            return [f"{r[0]}|{r[1]}|{r[2]}" for r in db.execute(
+                "SELECT doc_id, ifnull(project_id, '') AS pid, ifnull(row_id, '') AS rid FROM findings"
+                f" WHERE session_id = ?{where} GROUP BY doc_id, pid, rid ORDER BY min(sev_rank), min(seq)",
+                [sid, *args])]
+
+    def group_findings(self, sid: str, key: str) -> list[FindingRecord]:
+        """All findings of one group (see ``GroupRecord.key``), most severe first."""
+        doc_id, pid, rid = (key.split("|") + ["", ""])[:3]
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM findings WHERE session_id = ? AND doc_id = ? AND ifnull(project_id, '') = ?"
+                              " AND ifnull(row_id, '') = ? ORDER BY sev_rank, seq", (sid, doc_id, pid, rid)).fetchall()
+        return [_finding_record(r) for r in rows]
+
+    def overview(self, sid: str) -> list[dict[str, Any]]:
+        """Per document and project: findings by severity, open ones, the reported 总分 and the
+        total recomputed from the rows' scores and the funding score."""
+        with self._tx() as db:
+            counts: dict[tuple[str, str], dict[str, int]] = {}
+            for r in db.execute("SELECT doc_id, ifnull(project_id, '') AS pid, severity, status, count(*) AS n"
+                                " FROM findings WHERE session_id = ? GROUP BY 1, 2, 3, 4", (sid,)):
+                c = counts.setdefault((r["doc_id"], r["pid"]), {})
+                c[r["severity"]] = c.get(r["severity"], 0) + r["n"]
+                if r["status"] == "open":
+                    c["open"] = c.get("open", 0) + r["n"]
+            scores: dict[tuple[str, str], Decimal] = {}
+            for r in db.execute("SELECT doc_id, project_id, body FROM rows WHERE session_id = ?", (sid,)):
+                score = _decimal(json.loads(r["body"]).get("score"))
+                if score is not None:
+                    key = (r["doc_id"], r["project_id"])
+                    scores[key] = scores.get(key, Decimal(0)) + score
+            out = []
+            for r in db.execute("SELECT p.doc_id, p.id, p.name, p.body, d.source FROM projects p JOIN documents d"
+                                " ON d.session_id = p.session_id AND d.id = p.doc_id WHERE p.session_id = ?"
+                                " ORDER BY d.seq, p.seq", (sid,)):
+                body = json.loads(r["body"])
+                key = (r["doc_id"], r["id"])
+                budget_score = _decimal((body.get("budget") or {}).get("score"))
+                rows_score = scores.get(key)
+                recomputed = None if rows_score is None else rows_score + (budget_score or Decimal(0))
+                out.append({"doc_id": r["doc_id"], "project_id": r["id"], "project": r["name"],
+                            "source": r["source"], "counts": counts.get(key, {}),
+                            "reported_total": _decimal((body.get("total") or {}).get("score")),
+                            "recomputed_total": recomputed})
+        return out
+
+    def drafted_projects(self, sid: str) -> set[tuple[str, str]]:
+        """(doc_id, project_id) of every project whose drafts exist."""
+        with self._connect() as db:
+            return {(r[0], r[1]) for r in db.execute(
+                "SELECT doc_id, project_id FROM drafted WHERE session_id = ?", (sid,))}
+
+    def add_drafts(self, sid: str, doc_id: str, project_id: str, drafts: Sequence[Draft]) -> bool:
+        """Store one project's drafts, made after the session was created; False if it already had them."""
+        with self._tx(write=True) as db:
+            if db.execute("SELECT 1 FROM drafted WHERE session_id = ? AND doc_id = ? AND project_id = ?",
+                          (sid, doc_id, project_id)).fetchone():
+                return False
+            start = db.execute("SELECT ifnull(max(seq), -1) + 1 FROM drafts WHERE session_id = ? AND doc_id = ?",
+                               (sid, doc_id)).fetchone()[0]
+            db.executemany(
+                "INSERT INTO drafts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(sid, doc_id, start + k, d.project_id, d.row_id, f"{doc_id}.{d.finding_id}" if d.finding_id else None,
+                  d.kind, d.status, d.text, _dumps(d)) for k, d in enumerate(drafts)])
+            db.execute("INSERT INTO drafted VALUES (?, ?, ?)", (sid, doc_id, project_id))
+            db.execute("UPDATE documents SET drafted = 1 WHERE session_id = ? AND id = ? AND NOT EXISTS"
+                       " (SELECT 1 FROM projects p WHERE p.session_id = ? AND p.doc_id = ? AND p.id NOT IN"
+                       " (SELECT project_id FROM drafted WHERE session_id = ? AND doc_id = ?))",
+                       (sid, doc_id, sid, doc_id, sid, doc_id))
+        return True
+
+    def sessions_with(self, hashes: Iterable[str]) -> dict[str, list[str]]:
+        """For each file hash, the sessions that already hold a report with that content."""
+        hashes = list(hashes)
+        if not hashes:
+            return {}
+        with self._connect() as db:
+            out: dict[str, list[str]] = {}
+            for r in db.execute(f"SELECT sha256, session_id FROM documents WHERE sha256 IN ({','.join('?' * len(hashes))})"
+                                " ORDER BY rowid", hashes):
+                out.setdefault(r[0], []).append(r[1])
+        return out
 
     def get_finding(self, sid: str, fid: str) -> FindingRecord:
         with self._connect() as db:
@@ -935,6 +1078,7 @@ __all__ = [
     "FindingDetail",
     "FindingFilter",
     "FindingRecord",
+    "GroupRecord",
     "SessionInfo",
     "Store",
     "StoreError",

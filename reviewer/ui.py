@@ -46,7 +46,29 @@ def host_refusal(host: str | None, auth: list[tuple[str, str]]) -> str | None:
     return f"未设置 REVIEWER_AUTH 时只能监听 127.0.0.1（收到 --host {host}）；请设置 REVIEWER_AUTH=用户名:密码 后再开放访问。"
 
 
-def serve(port: int = 7860, host: str | None = None) -> None:
+def default_port() -> int:
+    """REVIEWER_PORT, else GRADIO_SERVER_PORT, else 7860 (a bad value falls back to 7860)."""
+    for var in ("REVIEWER_PORT", "GRADIO_SERVER_PORT"):
+        value = os.environ.get(var, "").strip()
+        if value.isdigit():
+            return int(value)
+    return 7860
+
+
+def port_busy(host: str, port: int) -> bool:
+    """True when something already listens on host:port (checked before the slow start-up)."""
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def serve(port: int | None = None, host: str | None = None) -> None:
     """Start the web UI with the shipped corpus and the store under REVIEWER_HOME (blocks)."""
     from reviewer.settings import get_settings
 
@@ -55,10 +77,25 @@ def serve(port: int = 7860, host: str | None = None) -> None:
     if refusal:
         print(refusal, file=sys.stderr)
         raise SystemExit(2)
+    port = port or default_port()
+    busy = f"端口 {port} 已被占用：请关闭占用它的程序，或换一个端口（REVIEWER_PORT=7861 make run，或 --port 7861）。"
+    if port_busy(host or "127.0.0.1", port):
+        print(busy, file=sys.stderr)
+        raise SystemExit(2)
     from reviewer.store import Store
 
     _warm_corpus()
-    launch(build_demo(Store(settings.db_path)), port=port, host=host)
+    demo = build_demo(Store(settings.db_path))
+    try:
+        launch(demo, port=port, host=host, prevent_thread_lock=True)
+    except OSError:
+        print(busy, file=sys.stderr)
+        raise SystemExit(2) from None
+    print(f"绩效自评审阅助手已启动：http://{host or '127.0.0.1'}:{port}/ （按 Ctrl+C 停止）", flush=True)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        demo.close()
 
 
 def _warm_corpus() -> None:

@@ -1,18 +1,27 @@
 """What the web page and its API endpoints do, without any Gradio: review, decide, export.
 
-Both the page's buttons and the named endpoints (/review, /decide, /export) call these, so a
-script driving the API exercises exactly the code a reviewer's clicks run.
+Both the page's buttons and the named endpoints (/review, /decide, /decide_many, /export) call
+these, so a script driving the API exercises exactly the code a reviewer's clicks run.
+
+Drafts are made lazily: the findings are stored and shown as soon as the checks are done, then
+drafts are made project by project in one background thread, and at once for a project a
+reviewer opens before the background thread reaches it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import queue
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reviewer.model import ReviewError, ReviewResult
+from reviewer.model import Document, ReviewError, ReviewResult
 from reviewer.settings import MAX_FILE_BYTES
 from reviewer.store import DEFAULT_REVIEWER, FindingFilter, Store, StoreError
 
@@ -21,6 +30,56 @@ log = logging.getLogger(__name__)
 ALLOWED_SUFFIXES = (".docx", ".xlsx", ".pdf", ".txt")
 Progress = Callable[[float, str], None]
 ReviewFn = Callable[..., ReviewResult]
+
+
+class ReviewCancelled(Exception):
+    """The reviewer cancelled a review that was waiting or running."""
+
+
+class ReviewSlots:
+    """At most ``limit`` reviews run at once (REVIEWER_CONCURRENT_REVIEWS, default 2); the others wait
+    in arrival order and can be told their place, so a small report never waits silently behind a big one."""
+
+    def __init__(self, limit: int | None = None):
+        self.limit = max(1, limit or int(os.environ.get("REVIEWER_CONCURRENT_REVIEWS", "2") or 2))
+        self._cond = threading.Condition()
+        self._waiting: list[int] = []
+        self._running: set[int] = set()
+        self._next = 0
+
+    def join(self) -> int:
+        with self._cond:
+            self._next += 1
+            self._waiting.append(self._next)
+            return self._next
+
+    def try_start(self, ticket: int) -> int:
+        """0 when the ticket may run now (it then holds a slot), else its place in the line (1 = next)."""
+        with self._cond:
+            if ticket in self._running:
+                return 0
+            if ticket not in self._waiting:
+                self._waiting.append(ticket)
+            if self._waiting[0] == ticket and len(self._running) < self.limit:
+                self._waiting.pop(0)
+                self._running.add(ticket)
+                return 0
+            return self._waiting.index(ticket) + 1
+
+    def wait_start(self, ticket: int, cancelled: threading.Event | None = None) -> None:
+        """Block until the ticket may run (the API's way of waiting)."""
+        with self._cond:
+            while self.try_start(ticket):
+                if cancelled is not None and cancelled.is_set():
+                    raise ReviewCancelled()
+                self._cond.wait(0.5)
+
+    def leave(self, ticket: int) -> None:
+        with self._cond:
+            self._running.discard(ticket)
+            if ticket in self._waiting:
+                self._waiting.remove(ticket)
+            self._cond.notify_all()
 
 
 @dataclass
@@ -45,62 +104,83 @@ class ReviewService:
         self.use_corpus = use_corpus
         self.corpus_dir = corpus_dir
         self.llm = llm
+        self.drafter = LazyDrafter(store) if llm else None
+        self.slots = ReviewSlots()
 
     # -------------------------------------------------------------- review
 
     def review(self, uploads: Sequence[Upload], user: str = DEFAULT_REVIEWER,
-               progress: Progress | None = None) -> dict[str, Any]:
-        """Review a batch into a new session; bad files become Chinese errors, the rest carry on."""
+               progress: Progress | None = None, cancelled: threading.Event | None = None) -> dict[str, Any]:
+        """Review a batch into a new session; bad files become Chinese errors, the rest carry on.
+
+        Setting ``cancelled`` stops the review at its next progress step (ReviewCancelled); no session is made.
+        """
+        if cancelled is not None:
+            progress = _cancellable(progress, cancelled)
         errors: list[ReviewError] = []
         good: list[Upload] = []
+        hashes: dict[str, str] = {}
+        notices: list[str] = []
+        seen: dict[str, str] = {}
         for up in uploads:
             problem = check_upload(up)
             if problem:
                 errors.append(ReviewError(source=up.name, message=problem))
-            else:
-                good.append(up)
-        result, notices = ReviewResult(), []
+                continue
+            digest = file_hash(up.path)
+            if digest in seen:
+                notices.append(f"“{up.name}”与“{seen[digest]}”内容相同，只审阅一次。")
+                continue
+            seen[digest] = up.name
+            hashes[up.name] = digest
+            good.append(up)
+        earlier = self.store.sessions_with(hashes.values())
+        for name, digest in hashes.items():
+            if earlier.get(digest):
+                notices.append(f"“{name}”此前已在会话 {earlier[digest][-1]} 中审阅过。")
+        result = ReviewResult()
         if good:
-            result, notices = self._run_pipeline([u.path for u in good], progress)
+            result, run_notices = self._run_pipeline([u.path for u in good], progress)
+            notices += run_notices
         names = {str(u.path): u.name for u in good}
         for doc in result.documents:
             doc.source = names.get(str(doc.source), Path(doc.source).name)
         errors += [ReviewError(source=names.get(str(e.source), Path(e.source).name), message=e.message)
                    for e in result.errors]
+        if cancelled is not None and cancelled.is_set():
+            raise ReviewCancelled()
         if not result.documents:
             return {"session_id": None, "title": None, "errors": [e.model_dump() for e in errors],
                     "notices": notices, "counts": {}, "findings": []}
-        sid = self.store.create_session(result.documents, errors=errors, notices=notices, user=user)
+        sid = self.store.create_session(result.documents, errors=errors, notices=notices, user=user, hashes=hashes)
+        if self.drafter:
+            self.drafter.enqueue(sid)
         return self.session_json(sid)
 
     def _run_pipeline(self, paths: list[str], progress: Progress | None) -> tuple[ReviewResult, list[str]]:
-        """Run the pipeline, dropping the corpus or the drafting step (with a notice) if either fails.
+        """Run the checks (drafts come later), without the corpus (with a notice) if it fails.
 
-        A reviewer still gets the rule checks when the corpus index or the drafter is broken.
+        A reviewer still gets the rule checks when the corpus index is broken.
         """
-        plans = []
-        for corpus, llm in ((self.use_corpus, self.llm), (self.use_corpus, False), (False, self.llm), (False, False)):
-            if (corpus, llm) not in plans:
-                plans.append((corpus, llm))
         failures: list[str] = []
-        for corpus, llm in plans:
+        for corpus in dict.fromkeys((self.use_corpus, False)):
             try:
-                result = self.review_fn(paths, use_corpus=corpus, corpus_dir=self.corpus_dir, llm=llm,
+                result = self.review_fn(paths, use_corpus=corpus, corpus_dir=self.corpus_dir, llm=False,
                                         progress=progress)
+            except ReviewCancelled:
+                raise
             except Exception as err:
-                log.exception("review failed (corpus=%s, llm=%s)", corpus, llm)
+                log.exception("review failed (corpus=%s)", corpus)
                 failures.append(f"{type(err).__name__}: {err}"[:200])
                 continue
             notices = []
             if self.use_corpus and not corpus:
                 notices.append("未能与历史报告库比对，本次未检查“指标与项目不符”“模板化指标”“指标体系重复”。"
                                f"（技术信息：{failures[0]}）")
-            if self.llm and not llm:
-                notices.append("未能起草偏差原因分析草稿，可直接在文本框中填写。")
             return result, notices
-        return self._one_by_one(paths, progress), ["部分处理步骤出错，已逐个文件审阅，仅运行规则检查。"]
+        return self._one_by_one(paths), ["部分处理步骤出错，已逐个文件审阅，仅运行规则检查。"]
 
-    def _one_by_one(self, paths: list[str], progress: Progress | None) -> ReviewResult:
+    def _one_by_one(self, paths: list[str]) -> ReviewResult:
         """Last resort: isolate the file that breaks the pipeline so the others still get reviewed."""
         out = ReviewResult()
         for p in paths:
@@ -128,39 +208,200 @@ class ReviewService:
         return [{"session_id": s.id, "title": s.title, "created_at": s.created_at, "created_by": s.created_by,
                  "documents": s.documents, "counts": s.counts} for s in self.store.list_sessions()]
 
-    # -------------------------------------------------------------- page views
+    # -------------------------------------------------------------- page views (cards)
 
     def table_page(self, sid: str, flt: FindingFilter, page: int,
-                   current: str | None = None) -> tuple[list[list[str]], str, int]:
-        """Rows of one page of the findings table (clamped to the last page), its caption, the page."""
+                   current: str | None = None) -> tuple[list[list[str]], str, int, list[str]]:
+        """One page of the card list (clamped to the last page), its caption, the page, the keys on it."""
         from reviewer import ui_view as view
 
-        total, _ = self.store.query_findings(sid, flt, 0, 0)
+        total, _ = self.store.query_groups(sid, flt, 0, 0)
         pages = max(1, -(-total // view.PAGE_SIZE))
         page = min(max(page, 0), pages - 1)
-        total, records = self.store.query_findings(sid, flt, page * view.PAGE_SIZE, view.PAGE_SIZE)
-        rows = view.table_rows(records, current) or [[""] * len(view.TABLE_HEADERS)]
-        return rows, view.page_info(total, page), page
+        total, groups = self.store.query_groups(sid, flt, page * view.PAGE_SIZE, view.PAGE_SIZE)
+        findings, _ = self.store.query_findings(sid, flt, 0, 0)
+        rows = view.table_rows(groups, current) or [[""] * len(view.TABLE_HEADERS)]
+        return rows, view.page_info(total, page, findings), page, [g.key for g in groups]
 
-    def detail(self, sid: str, fid: str | None) -> dict[str, Any]:
-        """The detail panel's parts for one finding (or the empty panel)."""
+    def card(self, sid: str, key: str | None, flt: FindingFilter | None = None) -> dict[str, Any]:
+        """The card of one group; the findings checked for the next decision are its open ones that
+        match the filter (all its open ones when none does)."""
         from reviewer import ui_view as view
 
-        if not fid:
-            return view.empty_detail("没有符合条件的问题。") if sid else view.empty_detail()
-        return view.detail_parts(self.store.finding_detail(sid, fid))
+        if not key:
+            return view.empty_card("没有符合条件的问题。") if sid else view.empty_card()
+        findings = self.store.group_findings(sid, key)
+        if not findings:
+            raise StoreError("该行已不在本会话中，请重新选择。")
+        self.ensure_drafts(sid, findings[0].doc_id, findings[0].project_id)
+        matching = set(self.store.matching_ids(sid, flt, only_open=True)) if flt else set()
+        open_ids = [f.id for f in findings if f.status == "open"]
+        checked = [f for f in open_ids if f in matching] or open_ids
+        details = [self.store.finding_detail(sid, f.id) for f in findings]
+        row_text = self.store.row_text(sid, findings[0].doc_id, findings[0].row_id)
+        return view.card_parts(view.Card(details=details, row_text=row_text, checked=checked))
+
+    def first_key(self, sid: str, flt: FindingFilter) -> str | None:
+        """The first card with an open finding under the filter, else the first card."""
+        open_keys = self.store.group_keys(sid, _with_status(flt, "open"))
+        if open_keys:
+            return open_keys[0]
+        keys = self.store.group_keys(sid, flt)
+        return keys[0] if keys else None
+
+    def neighbour_key(self, sid: str, flt: FindingFilter, key: str | None, step: int = 1,
+                      only_open: bool = False) -> str | None:
+        """The card after (step=1) or before (step=-1) ``key`` in list order, wrapping around."""
+        keys = self.store.group_keys(sid, _with_status(flt, "open") if only_open else flt)
+        if not keys:
+            return None
+        order = self.store.group_keys(sid, flt) if only_open else keys
+        if key not in order:
+            return keys[0]
+        here = order.index(key)
+        ring = order[here + 1:] + order[:here] if step > 0 else list(reversed(order[:here])) + list(
+            reversed(order[here + 1:]))
+        wanted = set(keys)
+        return next((k for k in ring if k in wanted), None)
+
+    def key_page(self, sid: str, flt: FindingFilter, key: str | None, default: int = 0) -> int:
+        from reviewer import ui_view as view
+
+        keys = self.store.group_keys(sid, flt)
+        return keys.index(key) // view.PAGE_SIZE if key in keys else default
+
+    # -------------------------------------------------------------- drafts
+
+    def ensure_drafts(self, sid: str, doc_id: str, project_id: str | None) -> None:
+        """Draft the project now if the background thread has not reached it (the reviewer opened it)."""
+        if self.drafter and project_id:
+            self.drafter.draft_project(sid, doc_id, project_id)
 
     # -------------------------------------------------------------- decide / export
 
     def decide(self, sid: str, fid: str, action: str, text: str | None = None,
-               user: str = DEFAULT_REVIEWER) -> dict[str, Any]:
-        return self.store.decide(sid, fid, action, text, reviewer=user).to_json()
+               user: str = DEFAULT_REVIEWER, critique: str | None = None) -> dict[str, Any]:
+        return self.decide_many(sid, [fid], action, text, user, critique)[0]
+
+    def decide_many(self, sid: str, fids: Sequence[str], action: str, text: str | None = None,
+                    user: str = DEFAULT_REVIEWER, critique: str | None = None) -> list[dict[str, Any]]:
+        """Decide several findings as one batch; an accept first makes the drafts it takes."""
+        if not sid:
+            raise StoreError("请先打开一个审阅会话。")
+        if action == "accept" and self.drafter:
+            for f in [self.store.get_finding(sid, fid) for fid in dict.fromkeys(fids) if fid]:
+                self.ensure_drafts(sid, f.doc_id, f.project_id)
+        return [f.to_json() for f in self.store.decide_many(sid, fids, action, text, reviewer=user,
+                                                            critique=critique)]
+
+    def undo_last(self, sid: str, user: str = DEFAULT_REVIEWER) -> list[str]:
+        if not sid:
+            raise StoreError("请先打开一个审阅会话。")
+        return self.store.undo_last(sid, user)
 
     def export(self, sid: str, fmt: str, user: str = DEFAULT_REVIEWER) -> Path:
         from reviewer.export import export_session
 
+        if not sid:
+            raise StoreError("请先打开一个审阅会话。")
         self.store.get_session(sid)  # a clear error for an unknown session before anything is written
+        if self.drafter:
+            self.drafter.draft_session(sid)  # the exported critiques and drafts are complete
         return export_session(self.store, sid, fmt, who=user)
+
+
+class LazyDrafter:
+    """Makes drafts after a session is stored: one background thread, project by project.
+
+    A project a reviewer opens is drafted at once in the reviewer's own request; the lock per
+    session keeps the two from drafting the same project twice.
+    """
+
+    def __init__(self, store: Store, cache_size: int = 4):
+        self.store = store
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._docs: OrderedDict[tuple[str, str], Document] = OrderedDict()
+        self._cache_size = cache_size
+        self._thread: threading.Thread | None = None
+        self._client: Any = None
+        self._client_made = False
+
+    def enqueue(self, sid: str) -> None:
+        with self._guard:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="lazy-drafts", daemon=True)
+                self._thread.start()
+        self._queue.put(sid)
+
+    def _run(self) -> None:
+        while True:
+            sid = self._queue.get()
+            try:
+                self.draft_session(sid)
+            except Exception:
+                log.exception("background drafting failed for session %s", sid)
+
+    def draft_session(self, sid: str) -> None:
+        """Draft every project of the session that has no drafts yet."""
+        done = self.store.drafted_projects(sid)
+        for item in self.store.overview(sid):
+            if (item["doc_id"], item["project_id"]) not in done:
+                self.draft_project(sid, item["doc_id"], item["project_id"])
+
+    def draft_project(self, sid: str, doc_id: str, project_id: str) -> None:
+        with self._lock(sid):
+            if (doc_id, project_id) in self.store.drafted_projects(sid):
+                return
+            from reviewer.draft import client_for, draft_document
+
+            if not self._client_made:
+                self._client, self._client_made = client_for(True), True
+            doc = self._document(sid, doc_id)
+            drafts = draft_document(doc, client=self._client, project_ids={project_id})
+            self.store.add_drafts(sid, doc_id, project_id, drafts)
+
+    def _lock(self, sid: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(sid, threading.Lock())
+
+    def _document(self, sid: str, doc_id: str) -> Document:
+        key = (sid, doc_id)
+        with self._guard:
+            if key in self._docs:
+                self._docs.move_to_end(key)
+                return self._docs[key]
+        doc = self.store.load_documents(sid, doc_id)[0]
+        with self._guard:
+            self._docs[key] = doc
+            while len(self._docs) > self._cache_size:
+                self._docs.popitem(last=False)
+        return doc
+
+
+def _with_status(flt: FindingFilter, status: str) -> FindingFilter:
+    from dataclasses import replace
+
+    return replace(flt, status=status) if flt.status in (None, "", "open") else flt
+
+
+def _cancellable(progress: Progress | None, cancelled: threading.Event) -> Progress:
+    def report(fraction: float, message: str) -> None:
+        if cancelled.is_set():
+            raise ReviewCancelled()
+        if progress is not None:
+            progress(fraction, message)
+    return report
+
+
+def file_hash(path: str | Path) -> str:
+    """sha256 of a file's content: the same report uploaded twice is recognised whatever its name."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def check_upload(up: Upload) -> str | None:
@@ -179,4 +420,5 @@ def check_upload(up: Upload) -> str | None:
     return None
 
 
-__all__ = ["ALLOWED_SUFFIXES", "ReviewService", "StoreError", "Upload", "check_upload"]
+__all__ = ["ALLOWED_SUFFIXES", "FindingFilter", "LazyDrafter", "ReviewCancelled", "ReviewService", "ReviewSlots",
+           "StoreError", "Upload", "check_upload", "file_hash"]

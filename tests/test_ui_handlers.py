@@ -1,0 +1,116 @@
+"""The page's handlers in-process: bad input gets a Chinese line, cards decide a row at once,
+the reviewer's words survive, bulk decisions undo, the overview adds up."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+from conftest import seed
+
+from reviewer.store import Store
+from reviewer.ui_service import Upload
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    from reviewer.ui import build_demo
+
+    store = Store(tmp_path_factory.mktemp("ui") / "db.sqlite3")
+    demo = build_demo(store, use_corpus=False)
+    h = demo.rv_handlers
+    sid = h.s.review([Upload(str(seed("003")), "003.txt")])["session_id"]
+    return h, sid
+
+
+def _handlers(h):
+    """Every event handler of the page, factories expanded with each argument they are built with."""
+    out = {}
+    for name, fn in inspect.getmembers(h):
+        if not name.startswith("on_") or not callable(fn):
+            continue
+        params = list(inspect.signature(fn).parameters)
+        if params in (["step"], ["action"], ["fmt"]):
+            arg = {"step": 1, "action": "edit", "fmt": "xlsx"}[params[0]]
+            out[f"{name}({arg})"] = fn(arg)
+        else:
+            out[name] = fn
+    return out
+
+
+@pytest.mark.parametrize("junk", [None, "", "不存在的会话"])
+def test_every_handler_answers_bad_input_in_chinese(page, junk):
+    h, _ = page
+    handlers = _handlers(h)
+    assert len(handlers) >= 15
+    for name, fn in handlers.items():
+        n = len(inspect.signature(fn).parameters)
+        result = fn(*[junk] * n)
+        if inspect.isgenerator(result):
+            result = list(result)[-1]
+        assert isinstance(result, dict), name
+        message = result.get(h.c.message) or result.get(h.c.status) or ""
+        if name not in ("on_load", "on_refresh", "on_cancel") and not (name == "on_checks" and junk):
+            assert CJK.search(message), (name, junk, result)
+        assert "Error" not in message and "Traceback" not in message, (name, message)
+
+
+def test_a_card_holds_a_rows_findings_and_one_call_decides_them(page):
+    h, sid = page
+    c = h.c
+    out = h.open_session(sid)
+    assert out[c.table][0][1] == "错误"  # errors first over the whole session
+    row_key = next(k for k in h.store.group_keys(sid) if len(h.store.group_findings(sid, k)) >= 3 and k[-1] != "|")
+    card = h.move(sid, h.s.store and __import__("reviewer.store").store.FindingFilter(), row_key)
+    checked = card[c.checks]["value"]
+    assert len(checked) >= 3
+    after = h.on_decide("reject")(sid, row_key, checked, "", "", "", "模板指标", 0, "", "", "", "", "")
+    assert {f.status for f in h.store.group_findings(sid, row_key)} == {"rejected"}
+    assert after[c.key] != row_key  # moved on to the next card with open findings
+
+
+def test_the_reviewers_text_survives_a_later_decision_on_the_same_row(page):
+    h, sid = page
+    row_key = next(k for k in h.store.group_keys(sid)
+                   if k[-1] != "|" and sum(f.status == "open" for f in h.store.group_findings(sid, k)) >= 2)
+    first, second = [f.id for f in h.store.group_findings(sid, row_key) if f.status == "open"][:2]
+    h.on_decide("edit")(sid, row_key, [first], "审阅人写的原因。", "", "", "", 0, "", "", "", "", "")
+    card = h.s.card(sid, row_key)
+    assert card["explanation"] == "审阅人写的原因。"
+    h.on_decide("accept")(sid, row_key, [second], card["explanation"], card["critique"], card["critique"], "", 0,
+                          "", "", "", "", "")
+    doc, _, row = row_key.split("|")
+    assert h.store.row_texts(sid)[(doc, row)]["final_text"] == "审阅人写的原因。"
+
+
+def test_bulk_on_a_code_needs_a_filter_and_undo_reverts_it(page):
+    h, sid = page
+    c = h.c
+    refused = h.on_bulk("reject")(sid, "", "", 0, "", "", "", "", "")
+    assert "缩小范围" in refused[c.message]
+    open_generic = h.store.matching_ids(sid, __import__("reviewer.store").store.FindingFilter(code="GENERIC_INDICATOR"))
+    out = h.on_bulk("reject")(sid, "", "省级模板指标", 0, "GENERIC_INDICATOR", "", "", "", "")
+    assert f"{len(open_generic)} 项" in out[c.message]
+    assert all(h.store.get_finding(sid, f).status == "rejected" for f in open_generic)
+    undone = h.on_undo(sid, "", 0, "", "", "", "", "")
+    assert f"已撤销 {len(open_generic)} 项" in undone[c.message]
+    assert all(h.store.get_finding(sid, f).status == "open" for f in open_generic)
+
+
+def test_search_and_overview_click_through(page):
+    h, sid = page
+    c = h.c
+    out = h.on_filter(sid, "", 0, "", "", "", "", "绿色办公")
+    assert all("绿色办公" in r[3] or "绿色办公" in r[2] for r in out[c.table])
+
+    class Evt:
+        index = [2, 0]
+
+    items = h.store.overview(sid)
+    assert sum(sum(v for k, v in i["counts"].items() if k != "open") for i in items) == 410
+    jumped = h.on_overview_select(sid, Evt())
+    assert jumped[c.proj] == f"{items[2]['doc_id']}/{items[2]['project_id']}"
+    assert all(r[2] == items[2]["project"] for r in jumped[c.table])
