@@ -25,6 +25,7 @@ CSS = """
 .gradio-container{padding-top:4px !important}
 #rv-top{align-items:center;gap:8px}#rv-top h2{margin:0;font-size:1.15em;white-space:nowrap}
 #rv-status{font-size:.88em}#rv-status .rv-counts{line-height:1.35}
+.rv-title,.rv-counts{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .rv-sev{display:inline-block;padding:0 .45em;border-radius:3px;color:#fff;font-size:.85em;margin-right:.4em}
 .rv-sev-error{background:#c62828}.rv-sev-warning{background:#ef8f00}.rv-sev-info{background:#607d8b}
 .rv-head{font-size:1.02em;margin-bottom:.2em}.rv-id{color:#666;font-size:.85em;margin-left:.5em}
@@ -61,7 +62,7 @@ def table_rows(groups: list[GroupRecord], current: str | None = None) -> list[li
     for g in groups:
         problems = "、".join(code_name(c) for c in g.codes)
         out.append(["▶" if g.key == current else "", severity_name(g.severity), g.project_name,
-                    g.indicator or "（项目整体）", problems, f"{g.n_open}/{g.n}" if g.n_open else "✔ 已处理"])
+                    g.indicator or "（项目整体）", problems, f"{g.n_open}/{g.n}" if g.n_open else "已处理"])
     return out
 
 
@@ -77,10 +78,11 @@ def status_html(info: SessionInfo | None, note: str = "") -> str:
         text = note or "尚未打开审阅会话：请上传报告后点击“开始审阅”，或打开历史会话、示例报告。"
         return f"<div class='rv-muted'>{e(text)}</div>"
     c = info.counts
-    counts = (f"<div class='rv-counts'><b>{e(info.title)}</b> <span class='rv-id'>会话 {e(info.id)} · "
-              f"{e(info.created_at[:16].replace('T', ' '))} · {e(info.created_by)}</span> "
+    counts = (f"<div class='rv-title'><b>{e(info.title)}</b></div><div class='rv-counts'>"
               f"共 {info.total} 项：待处理 <b>{c.get('open', 0)}</b> · 确认问题 <b>{c.get('accepted', 0)}</b> · "
-              f"修改后确认 <b>{c.get('edited', 0)}</b> · 不是问题 <b>{c.get('rejected', 0)}</b></div>")
+              f"修改后确认 <b>{c.get('edited', 0)}</b> · 不是问题 <b>{c.get('rejected', 0)}</b>"
+              f"<span class='rv-id'>会话 {e(info.id)} · {e(info.created_at[5:16].replace('T', ' '))} · "
+              f"{e(info.created_by)}</span></div>")
     parts = [counts]
     if note:
         parts.append(f"<div class='rv-note'>{e(note)}</div>")

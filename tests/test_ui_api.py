@@ -211,3 +211,26 @@ def test_without_auth_the_server_refuses_a_public_host(tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "REVIEWER_AUTH" in lines[0] and "127.0.0.1" in lines[0]
+
+
+def test_decide_many_critique_and_a_rows_text_through_the_api(shared):
+    server, result = shared
+    sid = result["session_id"]
+    c = client(server)
+    assert [f["severity"] for f in result["findings"]][:1] == ["error"]  # errors first
+    by_row: dict[str, list[dict]] = {}
+    for f in c.predict(session_id=sid, api_name="/session")["findings"]:
+        if f["row_id"] and f["status"] == "open":
+            by_row.setdefault(f"{f['doc_id']}|{f['row_id']}", []).append(f)
+    row = next(fs for fs in by_row.values() if len(fs) >= 3)
+    first, *rest = row
+    edited = c.predict(session_id=sid, finding_id=first["id"], action="edit", text="审阅人改写的偏差原因。",
+                       critique="请补充佐证材料。", api_name="/decide")
+    assert edited["critique"] == "请补充佐证材料。" and edited["status_name"] == "修改后确认"
+    done = c.predict(session_id=sid, finding_ids=[f["id"] for f in rest], action="accept", text="模板草稿",
+                     api_name="/decide_many")
+    assert [f["status"] for f in done] == ["accepted"] * len(rest)
+    assert {f["final_text"] for f in done} == {"审阅人改写的偏差原因。"}  # the reviewer's words stay
+    assert c.predict(session_id=sid, api_name="/undo") == [f["id"] for f in rest]
+    with pytest.raises(Exception, match="没有选中"):
+        c.predict(session_id=sid, finding_ids=[], action="reject", text="", api_name="/decide_many")
