@@ -688,6 +688,12 @@ class Store:
             ):
                 label = r["name"] if ndocs == 1 else f"{r['name']}（{Path(r['source']).name}）"
                 projects.append((label, f"{r['doc_id']}/{r['id']}"))
+        # Two tables of one report may carry the same project name: number them, never merge them.
+        seen: dict[str, int] = {}
+        for k, (label, value) in enumerate(projects):
+            seen[label] = seen.get(label, 0) + 1
+            if seen[label] > 1 or sum(1 for other, _ in projects if other == label) > 1:
+                projects[k] = (f"{label}（第 {seen[label]} 张表）", value)
         return {
             "codes": [(code_name(c), c) for c in codes],
             "severities": [(severity_name(s), s) for s in sorted(severities, key=lambda s: SEVERITY_ORDER.get(s, 9))],
