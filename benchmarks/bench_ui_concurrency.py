@@ -52,7 +52,7 @@ def one_round(home: Path, big: Path, small: Path) -> tuple[float, int]:
             try:
                 job.result(timeout=3600)
             except Exception:  # noqa: BLE001 - the server is stopped under it at the end of the round
-                pass
+                return
 
         threading.Thread(target=big_client, daemon=True).start()
         started.wait(120)

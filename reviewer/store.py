@@ -409,6 +409,19 @@ def _dumps(obj: Any) -> str:
     return json.dumps(plain(obj), ensure_ascii=False)
 
 
+def _recomputed_total(project: dict[str, Any], weights: Decimal | None, scores: Decimal | None) -> Decimal | None:
+    """The rows' scores added up, plus the funding score when the table counts it in the 总分 (its
+    weight is what the rows' weights lack of the total weight), as the arithmetic check does."""
+    if scores is None:
+        return None
+    budget = project.get("budget") or {}
+    total_weight = _decimal((project.get("total") or {}).get("weight")) or Decimal(100)
+    budget_weight, budget_score = _decimal(budget.get("weight")), _decimal(budget.get("score"))
+    if budget_score is not None and weights != total_weight and (weights or 0) + (budget_weight or 0) == total_weight:
+        return scores + budget_score
+    return scores
+
+
 def _decimal(value: Any) -> Decimal | None:
     try:
         return None if value in (None, "") else Decimal(str(value))
@@ -799,25 +812,23 @@ class Store:
                 c[r["severity"]] = c.get(r["severity"], 0) + r["n"]
                 if r["status"] == "open":
                     c["open"] = c.get("open", 0) + r["n"]
-            scores: dict[tuple[str, str], Decimal] = {}
+            sums: dict[tuple[str, str], list[Decimal | None]] = {}  # [weights, scores]; None once a score is missing
             for r in db.execute("SELECT doc_id, project_id, body FROM rows WHERE session_id = ?", (sid,)):
-                score = _decimal(json.loads(r["body"]).get("score"))
-                if score is not None:
-                    key = (r["doc_id"], r["project_id"])
-                    scores[key] = scores.get(key, Decimal(0)) + score
+                row = json.loads(r["body"])
+                acc = sums.setdefault((r["doc_id"], r["project_id"]), [Decimal(0), Decimal(0)])
+                score = _decimal(row.get("score"))
+                acc[0] = (acc[0] or Decimal(0)) + (_decimal(row.get("weight")) or 0)
+                acc[1] = None if score is None or acc[1] is None else acc[1] + score
             out = []
             for r in db.execute("SELECT p.doc_id, p.id, p.name, p.body, d.source FROM projects p JOIN documents d"
                                 " ON d.session_id = p.session_id AND d.id = p.doc_id WHERE p.session_id = ?"
                                 " ORDER BY d.seq, p.seq", (sid,)):
                 body = json.loads(r["body"])
                 key = (r["doc_id"], r["id"])
-                budget_score = _decimal((body.get("budget") or {}).get("score"))
-                rows_score = scores.get(key)
-                recomputed = None if rows_score is None else rows_score + (budget_score or Decimal(0))
                 out.append({"doc_id": r["doc_id"], "project_id": r["id"], "project": r["name"],
                             "source": r["source"], "counts": counts.get(key, {}),
                             "reported_total": _decimal((body.get("total") or {}).get("score")),
-                            "recomputed_total": recomputed})
+                            "recomputed_total": _recomputed_total(body, *sums.get(key, [None, None]))})
         return out
 
     def drafted_projects(self, sid: str) -> set[tuple[str, str]]:

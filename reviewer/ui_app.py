@@ -106,8 +106,12 @@ def _layout(home: Path) -> SimpleNamespace:
         with gr.Tab("审阅", id="review", elem_id="rv-tab-review"):
             _review_tab(c)
         with gr.Tab("批次概览", id="overview", elem_id="rv-tab-overview"):
-            gr.HTML("<div class='rv-muted'>每份报告、每个项目的问题数（█ 错误 ▓ 警告 ░ 提示）和总分核对；点选一行即查看该项目。</div>")
+            gr.HTML("<div class='rv-muted'>每份报告、每个项目的问题数（条形：<span style='color:#c62828'>■ 错误</span> "
+                    "<span style='color:#ef8f00'>■ 警告</span> <span style='color:#90a4ae'>■ 提示</span>）和总分核对"
+                    "（≠ 表示重算总分与填报不符）；点选一行即查看该项目。</div>")
             c.overview = gr.Dataframe(headers=view.OVERVIEW_HEADERS, value=[], interactive=False, wrap=True,
+                                      datatype=view.OVERVIEW_TYPES, column_widths=["16%", "28%", "6%", "6%", "6%",
+                                                                                   "7%", "8%", "8%", "15%"],
                                       max_height=560, elem_id="rv-overview", show_label=False, label="批次概览",
                                       buttons=[])
         with gr.Tab("检查覆盖情况", id="coverage"):

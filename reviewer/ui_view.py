@@ -141,7 +141,8 @@ def card_parts(card: Card) -> dict[str, Any]:
             f"{' · ' + e(where) if where else ''}</span></div>")
     choices = [((f"{_STATUS_MARK.get(d.finding.status, '')} {severity_name(d.finding.severity)}·{code_name(d.finding.code)}"
                 f"（{status_name(d.finding.status)}）"), d.finding.id) for d in card.details]
-    findings_html = "".join(_finding_html(d, i == 0) for i, d in enumerate(card.details))
+    shown = set(card.checked) or {f0.id}  # the findings the next decision is about are unfolded
+    findings_html = "".join(_finding_html(d, d.finding.id in shown) for d in card.details)
     explanation, label = _explanation(card)
     critique = _critique_text(card)
     history = "".join(
@@ -231,6 +232,10 @@ def _action_name(action: str) -> str:
 # ------------------------------------------------------------------ batch overview
 
 
+_BAR_COLORS = (("error", "#c62828"), ("warning", "#ef8f00"), ("info", "#90a4ae"))
+OVERVIEW_TYPES = ["str", "str", "number", "number", "number", "number", "str", "str", "html"]
+
+
 def overview_rows(items: list[dict[str, Any]]) -> list[list[Any]]:
     """Per report and project: counts by severity, open, reported vs recomputed 总分, a bar of the counts."""
     widest = max((sum(i["counts"].get(s, 0) for s in ("error", "warning", "info")) for i in items), default=0) or 1
@@ -239,7 +244,9 @@ def overview_rows(items: list[dict[str, Any]]) -> list[list[Any]]:
         c = i["counts"]
         reported, recomputed = i["reported_total"], i["recomputed_total"]
         mark = " ≠" if reported is not None and recomputed is not None and reported != recomputed else ""
-        bar = "".join(ch * round(12 * c.get(s, 0) / widest) for s, ch in (("error", "█"), ("warning", "▓"), ("info", "░")))
+        bar = "".join(f"<span title='{severity_name(s)} {c.get(s, 0)}' style='display:inline-block;height:12px;"
+                      f"width:{round(140 * c.get(s, 0) / widest)}px;background:{color}'></span>"
+                      for s, color in _BAR_COLORS if c.get(s))
         rows.append([Path(i["source"]).name, i["project"], c.get("error", 0), c.get("warning", 0), c.get("info", 0),
                      c.get("open", 0), _num(reported), f"{_num(recomputed)}{mark}", bar or "—"])
     return rows
@@ -273,6 +280,7 @@ def coverage_html(coverage: list[tuple[str, dict[str, Any]]]) -> str:
 __all__ = [
     "CSS",
     "OVERVIEW_HEADERS",
+    "OVERVIEW_TYPES",
     "PAGE_SIZE",
     "STATUS_CHOICES",
     "STATUS_NAMES",

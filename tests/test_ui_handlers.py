@@ -9,7 +9,7 @@ import re
 import pytest
 from conftest import seed
 
-from reviewer.store import Store
+from reviewer.store import FindingFilter, Store
 from reviewer.ui_service import Upload
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -64,7 +64,7 @@ def test_a_card_holds_a_rows_findings_and_one_call_decides_them(page):
     out = h.open_session(sid)
     assert out[c.table][0][1] == "错误"  # errors first over the whole session
     row_key = next(k for k in h.store.group_keys(sid) if len(h.store.group_findings(sid, k)) >= 3 and k[-1] != "|")
-    card = h.move(sid, h.s.store and __import__("reviewer.store").store.FindingFilter(), row_key)
+    card = h.move(sid, FindingFilter(), row_key)
     checked = card[c.checks]["value"]
     assert len(checked) >= 3
     after = h.on_decide("reject")(sid, row_key, checked, "", "", "", "模板指标", 0, "", "", "", "", "")
@@ -91,7 +91,7 @@ def test_bulk_on_a_code_needs_a_filter_and_undo_reverts_it(page):
     c = h.c
     refused = h.on_bulk("reject")(sid, "", "", 0, "", "", "", "", "")
     assert "缩小范围" in refused[c.message]
-    open_generic = h.store.matching_ids(sid, __import__("reviewer.store").store.FindingFilter(code="GENERIC_INDICATOR"))
+    open_generic = h.store.matching_ids(sid, FindingFilter(code="GENERIC_INDICATOR"))
     out = h.on_bulk("reject")(sid, "", "省级模板指标", 0, "GENERIC_INDICATOR", "", "", "", "")
     assert f"{len(open_generic)} 项" in out[c.message]
     assert all(h.store.get_finding(sid, f).status == "rejected" for f in open_generic)
@@ -106,11 +106,82 @@ def test_search_and_overview_click_through(page):
     out = h.on_filter(sid, "", 0, "", "", "", "", "绿色办公")
     assert all("绿色办公" in r[3] or "绿色办公" in r[2] for r in out[c.table])
 
-    class Evt:
-        index = [2, 0]
+    from types import SimpleNamespace
 
     items = h.store.overview(sid)
     assert sum(sum(v for k, v in i["counts"].items() if k != "open") for i in items) == 410
-    jumped = h.on_overview_select(sid, Evt())
+    assert items[0]["recomputed_total"] == items[0]["reported_total"] == 100  # rows + funding score
+    jumped = h.on_overview_select(sid, SimpleNamespace(index=[2, 0]))
     assert jumped[c.proj] == f"{items[2]['doc_id']}/{items[2]['project_id']}"
     assert all(r[2] == items[2]["project"] for r in jumped[c.table])
+
+
+def test_a_second_review_waits_in_line_sees_its_place_and_can_cancel():
+    import threading
+
+    from reviewer.ui_service import ReviewCancelled, ReviewSlots
+
+    slots = ReviewSlots(limit=1)
+    big, small = slots.join(), slots.join()
+    assert slots.try_start(big) == 0 and slots.try_start(small) == 1  # 1 = next in line
+    cancelled = threading.Event()
+    cancelled.set()
+    with pytest.raises(ReviewCancelled):
+        slots.wait_start(small, cancelled)
+    slots.leave(small)
+    third = slots.join()
+    assert slots.try_start(third) == 1
+    slots.leave(big)
+    assert slots.try_start(third) == 0
+
+
+def test_a_cancelled_review_makes_no_session(tmp_path):
+    import threading
+
+    from reviewer.ui_service import ReviewCancelled, ReviewService
+
+    store = Store(tmp_path / "db.sqlite3")
+    cancelled = threading.Event()
+    cancelled.set()
+    with pytest.raises(ReviewCancelled):
+        ReviewService(store, use_corpus=False, llm=False).review([Upload(str(seed("004")), "004.txt")],
+                                                                  cancelled=cancelled)
+    assert store.list_sessions() == []
+
+
+def test_the_same_file_twice_is_reviewed_once_and_a_repeat_is_named(tmp_path):
+    from reviewer.ui_service import ReviewService
+
+    service = ReviewService(Store(tmp_path / "db.sqlite3"), use_corpus=False, llm=False)
+    first = service.review([Upload(str(seed("004")), "a.txt"), Upload(str(seed("004")), "b.txt")])
+    assert service.store.get_session(first["session_id"]).documents == 1
+    assert any("内容相同" in n for n in first["notices"])
+    again = service.review([Upload(str(seed("004")), "c.txt")])
+    assert any(first["session_id"] in n for n in again["notices"])
+    assert service.store.list_sessions()[0].sources == ["c.txt"]  # the history names the file
+
+
+def test_findings_come_before_drafts_and_opening_a_row_drafts_it(tmp_path):
+    from reviewer.ui_service import LazyDrafter, ReviewService
+
+    service = ReviewService(Store(tmp_path / "db.sqlite3"), use_corpus=False, llm=True)
+    service.drafter.enqueue = lambda sid: None  # no background thread: drafts only on demand
+    sid = service.review([Upload(str(seed("003")), "003.txt")])["session_id"]
+    assert service.store.drafted_projects(sid) == set()
+    key = next(k for k in service.store.group_keys(sid)
+               if any(f.code == "UNEXPLAINED_DEDUCTION" for f in service.store.group_findings(sid, k)))
+    card = service.card(sid, key)
+    doc, project, _ = key.split("|")
+    assert (doc, project) in service.store.drafted_projects(sid)
+    assert card["explanation"] and "草稿" in card["explanation_label"]
+    LazyDrafter(service.store).draft_session(sid)  # the background pass skips what is drafted
+    assert len(service.store.drafted_projects(sid)) == len(service.store.overview(sid))
+
+
+def test_positions_read_in_chinese():
+    from reviewer.ui_evidence import where_zh
+
+    assert where_zh("line 17") == "第 17 行"
+    assert where_zh("table 1 r3c1") == "表 1 第 3 行第 1 列"
+    assert where_zh("page 2 table 1 r3c1") == "第 2 页 表 1 第 3 行第 1 列"
+    assert where_zh("Sheet1!B3") == "工作表“Sheet1” B3"
