@@ -758,11 +758,15 @@ class Store:
             return db.execute(f"SELECT count(*) FROM findings WHERE session_id = ?{where} AND (sev_rank, seq) < (?, ?)",
                               [sid, *args, r[0], r[1]]).fetchone()[0]
 
-    def matching_ids(self, sid: str, flt: FindingFilter | None, only_open: bool = True) -> list[str]:
-        """Ids of every finding matching ``flt`` (open ones only by default), for a bulk decision."""
+    def matching_ids(self, sid: str, flt: FindingFilter | None, only_open: bool = True,
+                     within: Sequence[str] | None = None) -> list[str]:
+        """Ids of every finding matching ``flt`` (open ones only by default; only among ``within`` if given)."""
         where, args = (flt or FindingFilter()).where()
         if only_open:
             where += " AND status = 'open'"
+        if within is not None:
+            where += f" AND id IN ({','.join('?' * len(within))})"
+            args = [*args, *within]
         with self._connect() as db:
             return [r[0] for r in db.execute(f"SELECT id FROM findings WHERE session_id = ?{where}"
                                              " ORDER BY sev_rank, seq", [sid, *args])]

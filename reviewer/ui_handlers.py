@@ -196,7 +196,7 @@ class Handlers:
         def progress(fraction: float, step: str) -> None:
             box["progress"] = (fraction, step)
         try:
-            box["result"] = self.s.review(uploads, user, progress=progress, cancelled=cancelled)
+            box["result"] = self.s.review(uploads, user, progress=progress, cancelled=cancelled, findings=False)
         except ReviewCancelled:
             box["note"] = "已取消审阅。"
         except Exception:

@@ -110,10 +110,12 @@ class ReviewService:
     # -------------------------------------------------------------- review
 
     def review(self, uploads: Sequence[Upload], user: str = DEFAULT_REVIEWER,
-               progress: Progress | None = None, cancelled: threading.Event | None = None) -> dict[str, Any]:
+               progress: Progress | None = None, cancelled: threading.Event | None = None,
+               findings: bool = True) -> dict[str, Any]:
         """Review a batch into a new session; bad files become Chinese errors, the rest carry on.
 
-        Setting ``cancelled`` stops the review at its next progress step (ReviewCancelled); no session is made.
+        Setting ``cancelled`` stops the review at its next progress step (ReviewCancelled); no session is
+        made. ``findings=False`` leaves the findings out of the answer (the page reads them page by page).
         """
         if cancelled is not None:
             progress = _cancellable(progress, cancelled)
@@ -155,6 +157,8 @@ class ReviewService:
         sid = self.store.create_session(result.documents, errors=errors, notices=notices, user=user, hashes=hashes)
         if self.drafter:
             self.drafter.enqueue(sid)
+        if not findings:
+            return {"session_id": sid, "errors": [e.model_dump() for e in errors], "notices": notices}
         return self.session_json(sid)
 
     def _run_pipeline(self, paths: list[str], progress: Progress | None) -> tuple[ReviewResult, list[str]]:
@@ -234,7 +238,7 @@ class ReviewService:
         if not findings:
             raise StoreError("该行已不在本会话中，请重新选择。")
         self.ensure_drafts(sid, findings[0].doc_id, findings[0].project_id)
-        matching = set(self.store.matching_ids(sid, flt, only_open=True)) if flt else set()
+        matching = set(self.store.matching_ids(sid, flt, True, [f.id for f in findings])) if flt else set()
         open_ids = [f.id for f in findings if f.status == "open"]
         checked = [f for f in open_ids if f in matching] or open_ids
         details = [self.store.finding_detail(sid, f.id) for f in findings]
@@ -323,6 +327,7 @@ class LazyDrafter:
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._docs: OrderedDict[tuple[str, str], Document] = OrderedDict()
+        self._findings: dict[tuple[str, str], dict[str, list[Any]]] = {}
         self._cache_size = cache_size
         self._thread: threading.Thread | None = None
         self._client: Any = None
@@ -358,26 +363,34 @@ class LazyDrafter:
 
             if not self._client_made:
                 self._client, self._client_made = client_for(True), True
-            doc = self._document(sid, doc_id)
-            drafts = draft_document(doc, client=self._client, project_ids={project_id})
+            doc, by_project = self._document(sid, doc_id)
+            # Only the project's own findings: drafting one project then costs what the project holds,
+            # not the whole report's findings again (a 10 MB report has thousands of projects).
+            mine = doc.model_copy(update={"findings": by_project.get(project_id, [])})
+            drafts = draft_document(mine, client=self._client, project_ids={project_id})
             self.store.add_drafts(sid, doc_id, project_id, drafts)
 
     def _lock(self, sid: str) -> threading.Lock:
         with self._guard:
             return self._locks.setdefault(sid, threading.Lock())
 
-    def _document(self, sid: str, doc_id: str) -> Document:
+    def _document(self, sid: str, doc_id: str) -> tuple[Document, dict[str, list[Any]]]:
+        """The stored document (cached) and its findings by project."""
         key = (sid, doc_id)
         with self._guard:
             if key in self._docs:
                 self._docs.move_to_end(key)
-                return self._docs[key]
+                return self._docs[key], self._findings[key]
         doc = self.store.load_documents(sid, doc_id)[0]
+        by_project: dict[str, list[Any]] = {}
+        for f in doc.findings:
+            by_project.setdefault(f.project_id or "", []).append(f)
         with self._guard:
-            self._docs[key] = doc
+            self._docs[key], self._findings[key] = doc, by_project
             while len(self._docs) > self._cache_size:
-                self._docs.popitem(last=False)
-        return doc
+                old, _ = self._docs.popitem(last=False)
+                self._findings.pop(old, None)
+        return doc, by_project
 
 
 def _with_status(flt: FindingFilter, status: str) -> FindingFilter:
