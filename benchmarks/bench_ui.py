@@ -2,9 +2,9 @@
 
 Builds a report from seed 003's tables repeated with renamed projects, starts the real app
 (`python app.py`) on a temp REVIEWER_HOME, uploads the report in headless Chromium, then measures
-  - server side: what the row-select handler runs (detail panel + table page), in-process on the same store;
-  - end to end in the browser: click a row → the detail panel shows that finding;
-  - paging (下一页) and a keyboard decision (A → next open finding shown).
+  - server side: what the row-select handler runs (the row's card + the list page), in-process on the same store;
+  - end to end in the browser: click a line of the list → the card shows that row;
+  - paging (下一页) and a keyboard decision (A → the next row with open findings shown).
 Run: .venv/bin/python benchmarks/bench_ui.py [--rows 1000] [--samples 30]
 """
 
@@ -87,26 +87,27 @@ def main() -> None:
 
             # Server side: the body of the row-select handler, on the same database.
             service = ReviewService(store)
-            _, findings = store.query_findings(sid, limit=10**9)
+            keys = store.group_keys(sid)
             server_ms = []
-            for f in random.Random(1).sample(findings, min(len(findings), 200)):
+            for n, key in enumerate(random.Random(1).sample(keys, min(len(keys), 200))):
                 t = time.perf_counter()
-                service.detail(sid, f.id)
-                service.table_page(sid, FindingFilter(), f.seq // 50, f.id)
+                service.card(sid, key, FindingFilter())
+                service.table_page(sid, FindingFilter(), n % 5, key)
                 server_ms.append((time.perf_counter() - t) * 1000)
 
-            # End to end: click a row of the current page, wait until the panel shows it.
+            # End to end: click another line of the current page, wait until the card shows that row.
             click_ms = []
+            current = 0
             for k in range(args.samples):
                 r = (k * 7) % 12
-                cell = page.locator(f'#rv-table [data-testid="cell-{r}-4"]')
-                fid = page.inner_text(f'#rv-table [data-testid="cell-{r}-1"]').strip()
+                if r == current:
+                    r = (r + 1) % 12
+                head = page.inner_text("#rv-head")
                 t = time.perf_counter()
-                cell.click()
-                page.wait_for_function(f"document.querySelector('#rv-head').innerText.includes('{fid} ')"
-                                       f" || document.querySelector('#rv-head').innerText.endsWith('{fid}')",
-                                       polling="raf")
+                page.click(f'#rv-table [data-testid="cell-{r}-3"]')
+                page.wait_for_function(f"document.querySelector('#rv-head').innerText !== {head!r}", polling="raf")
                 click_ms.append((time.perf_counter() - t) * 1000)
+                current = r
                 if k % 10 == 9:  # move on to later pages now and then
                     page.click("#rv-next-page")
                     page.wait_for_timeout(300)
@@ -129,10 +130,10 @@ def main() -> None:
                 decide_ms.append((time.perf_counter() - t) * 1000)
             browser.close()
 
-        print(summary("select → detail, server handler (in-process)", server_ms))
-        print(summary("select → detail, browser end to end", click_ms))
+        print(summary("select → card, server handler (in-process)", server_ms))
+        print(summary("select → card, browser end to end", click_ms))
         print(summary("下一页, browser end to end", page_ms))
-        print(summary("A (采纳) → next finding shown, browser end to end", decide_ms))
+        print(summary("A (确认问题) → next row shown, browser end to end", decide_ms))
 
 
 if __name__ == "__main__":

@@ -192,6 +192,7 @@ def m010_review_by_row(db: sqlite3.Connection) -> None:
             WHEN 'info' THEN 2 ELSE 9 END;
         CREATE INDEX findings_rank ON findings(session_id, sev_rank, seq);
         CREATE INDEX findings_row ON findings(session_id, doc_id, project_id, row_id);
+        CREATE INDEX rows_project ON rows(session_id, doc_id, project_id, seq);
         ALTER TABLE documents ADD COLUMN sha256 TEXT;
         ALTER TABLE decisions ADD COLUMN critique TEXT;
         ALTER TABLE decisions ADD COLUMN batch INTEGER;

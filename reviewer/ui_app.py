@@ -23,6 +23,7 @@ import gradio as gr
 from reviewer import ui_view as view
 from reviewer.settings import MAX_FILE_BYTES, get_settings
 from reviewer.store import Store
+from reviewer.ui_api import register_api
 from reviewer.ui_handlers import Handlers, samples
 from reviewer.ui_service import ALLOWED_SUFFIXES, ReviewFn, ReviewService
 
@@ -188,7 +189,7 @@ def build_demo(store: Store, *, review_fn: ReviewFn | None = None, use_corpus: b
         c = _layout(store.path.parent)
         h = Handlers(service, c)
         _wire(demo, c, h)
-        h.api()
+        register_api(service)
     demo.rv_handlers = h  # tests call every handler with bad input
     demo.queue(default_concurrency_limit=8)
     return demo

@@ -19,7 +19,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
-from gradio.data_classes import FileData
 
 from reviewer import ui_view as view
 from reviewer.store import DEFAULT_REVIEWER, FindingFilter, StoreError
@@ -55,7 +54,8 @@ def _title(path: Path) -> str:
     return path.stem[:16]
 
 
-def _user(request: gr.Request | None) -> str:
+def request_user(request: gr.Request | None) -> str:
+    """The signed-in reviewer (REVIEWER_AUTH), or the local user."""
     return (getattr(request, "username", None) or DEFAULT_REVIEWER) if request is not None else DEFAULT_REVIEWER
 
 
@@ -159,11 +159,11 @@ class Handlers:
             yield {self.c.message: _msg("请先选择要审阅的文件。")}
             return
         uploads = [Upload(path=str(p), name=Path(str(p)).name) for p in paths]
-        yield from self._run_review(uploads, _user(request))
+        yield from self._run_review(uploads, request_user(request))
 
     def sample_review(self, path: str) -> Callable[..., Iterator[dict]]:
         def handler(request: gr.Request = None) -> Iterator[dict]:  # type: ignore[assignment]
-            yield from self._run_review([Upload(path=path, name=Path(path).name)], _user(request))
+            yield from self._run_review([Upload(path=path, name=Path(path).name)], request_user(request))
         return self._safe_iter(handler)
 
     def _run_review(self, uploads: list[Upload], user: str) -> Iterator[dict]:
@@ -303,7 +303,7 @@ class Handlers:
             elif action == "accept" and has_row and (draft or "").strip() and draft != self._shown_text(sid, key):
                 act = "edit"  # the reviewer changed the text before confirming: it is their text
             edited = critique if (critique or "").strip() != (critique_orig or "").strip() else None
-            self.s.decide_many(sid, checks, act, text, _user(request), critique=edited)
+            self.s.decide_many(sid, checks, act, text, request_user(request), critique=edited)
             return self._after_decision(sid, key, _flt(code, sev, proj, status, query), int(page or 0), "")
         return handler
 
@@ -323,7 +323,7 @@ class Handlers:
     def on_undo(self, sid: str, key: str, page: int, code: str, sev: str, proj: str, status: str, query: str, request: gr.Request = None) -> dict:  # type: ignore[assignment]
         if not sid:
             return {self.c.message: _msg(NO_SESSION)}
-        ids = self.s.undo_last(sid, _user(request))
+        ids = self.s.undo_last(sid, request_user(request))
         target = _group_key(self.store.get_finding(sid, ids[0]).to_json()) if ids else key
         out = self.move(sid, _flt(code, sev, proj, status, query), target, int(page or 0), f"已撤销 {len(ids)} 项决定。")
         out[self.c.status] = view.status_html(self.store.get_session(sid))
@@ -340,7 +340,7 @@ class Handlers:
             ids = self.store.matching_ids(sid, flt, only_open=True)
             if not ids:
                 return {self.c.message: _msg("筛选结果中没有待处理的问题。")}
-            self.s.decide_many(sid, ids, action, reason if action == "reject" else None, _user(request))
+            self.s.decide_many(sid, ids, action, reason if action == "reject" else None, request_user(request))
             name = "确认问题" if action == "accept" else "不是问题"
             key = key or _group_key(self.store.get_finding(sid, ids[0]).to_json())
             return self._after_decision(sid, key, replace(flt), int(page or 0),
@@ -366,67 +366,6 @@ class Handlers:
         def handler(sid: str, request: gr.Request = None) -> dict:  # type: ignore[assignment]
             if not sid:
                 return {self.c.message: _msg(NO_SESSION)}
-            path = self.s.export(sid, fmt, _user(request))
+            path = self.s.export(sid, fmt, request_user(request))
             return {self.c.export_file: gr.update(value=str(path), visible=True), self.c.message: ""}
         return handler
-
-    # -------------------------------------------------------------- scriptable endpoints
-
-    def api(self) -> None:
-        """/review, /decide, /decide_many, /undo, /export, /session, /sessions for gradio_client."""
-        s = self.s
-
-        def call(fn: Callable[[], Any]) -> Any:
-            try:
-                return fn()
-            except StoreError as err:
-                raise gr.Error(str(err)) from None
-
-        def review(files: list[FileData], request: gr.Request) -> dict:
-            """审阅上传的报告：返回 session_id 和全部问题（每项带 id），错误在前。"""
-            uploads = []
-            for f in files or []:
-                data = f if isinstance(f, dict) else f.model_dump()
-                uploads.append(Upload(path=data["path"], name=data.get("orig_name") or Path(data["path"]).name))
-            if not uploads:
-                raise gr.Error("没有收到文件。")
-            ticket = s.slots.join()
-            try:
-                s.slots.wait_start(ticket)
-                return s.review(uploads, _user(request))
-            finally:
-                s.slots.leave(ticket)
-
-        def decide(session_id: str, finding_id: str, action: str, text: str = "", critique: str | None = None,
-                   request: gr.Request = None) -> dict:  # type: ignore[assignment]
-            """对一个问题作出决定：action 为 accept（确认问题）| edit（修改后确认）| reject（不是问题）| reopen；
-            text 为偏差原因分析定稿或“不是问题”的理由；critique 为审核意见（可选）。"""
-            return call(lambda: s.decide(session_id, finding_id, action, text, _user(request), critique))
-
-        def decide_many(session_id: str, finding_ids: list[str], action: str, text: str = "",
-                        request: gr.Request = None) -> list[dict]:  # type: ignore[assignment]
-            """一次决定多个问题（作为一步记录，可撤销）：返回更新后的问题。"""
-            return call(lambda: s.decide_many(session_id, list(finding_ids or []), action, text, _user(request)))
-
-        def undo(session_id: str, request: gr.Request = None) -> list[str]:  # type: ignore[assignment]
-            """撤销本人最近一步决定（单个或批量），返回恢复的问题编号。"""
-            return call(lambda: s.undo_last(session_id, _user(request)))
-
-        def export(session_id: str, format: str = "xlsx", request: gr.Request = None) -> FileData:  # type: ignore[assignment]
-            """导出会话：format 为 xlsx | json | html。"""
-            return call(lambda: FileData(path=str(s.export(session_id, format, _user(request)))))
-
-        def session(session_id: str) -> dict:
-            """重新打开一个会话：返回其全部问题及当前状态。"""
-            return call(lambda: s.session_json(session_id))
-
-        def sessions() -> list[dict]:
-            """全部审阅会话（新的在前）。"""
-            return s.sessions_json()
-
-        gr.api(review, api_name="review", concurrency_limit=16, concurrency_id="review-api")
-        for fn in (decide, decide_many, undo):
-            gr.api(fn, api_name=fn.__name__, concurrency_limit=8, concurrency_id="decide")
-        gr.api(export, api_name="export")
-        gr.api(session, api_name="session")
-        gr.api(sessions, api_name="sessions")

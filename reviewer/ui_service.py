@@ -3,9 +3,7 @@
 Both the page's buttons and the named endpoints (/review, /decide, /decide_many, /export) call
 these, so a script driving the API exercises exactly the code a reviewer's clicks run.
 
-Drafts are made lazily: the findings are stored and shown as soon as the checks are done, then
-drafts are made project by project in one background thread, and at once for a project a
-reviewer opens before the background thread reaches it.
+Drafts are made lazily (ui_drafts.py), so a report's findings are shown as soon as its checks are done.
 """
 
 from __future__ import annotations
@@ -13,21 +11,23 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import queue
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reviewer.model import Document, ReviewError, ReviewResult
+from reviewer.model import ReviewError, ReviewResult
 from reviewer.settings import MAX_FILE_BYTES
 from reviewer.store import DEFAULT_REVIEWER, FindingFilter, Store, StoreError
+from reviewer.ui_drafts import LazyDrafter
 
 log = logging.getLogger(__name__)
 
 ALLOWED_SUFFIXES = (".docx", ".xlsx", ".pdf", ".txt")
+# Seconds a reviewer waits for a row's drafts: opening a card (else "起草中", shown when reopened), and
+# confirming a finding (which takes the draft). A small report drafts a project in well under a second.
+OPEN_WAIT, DECIDE_WAIT = 2.0, 30.0
 Progress = Callable[[float, str], None]
 ReviewFn = Callable[..., ReviewResult]
 
@@ -237,13 +237,13 @@ class ReviewService:
         findings = self.store.group_findings(sid, key)
         if not findings:
             raise StoreError("该行已不在本会话中，请重新选择。")
-        self.ensure_drafts(sid, findings[0].doc_id, findings[0].project_id)
+        ready = self.ensure_drafts(sid, findings[0].doc_id, findings[0].project_id, wait=OPEN_WAIT)
         matching = set(self.store.matching_ids(sid, flt, True, [f.id for f in findings])) if flt else set()
         open_ids = [f.id for f in findings if f.status == "open"]
         checked = [f for f in open_ids if f in matching] or open_ids
         details = [self.store.finding_detail(sid, f.id) for f in findings]
         row_text = self.store.row_text(sid, findings[0].doc_id, findings[0].row_id)
-        return view.card_parts(view.Card(details=details, row_text=row_text, checked=checked))
+        return view.card_parts(view.Card(details=details, row_text=row_text, checked=checked, drafting=not ready))
 
     def first_key(self, sid: str, flt: FindingFilter) -> str | None:
         """The first card with an open finding under the filter, else the first card."""
@@ -276,10 +276,12 @@ class ReviewService:
 
     # -------------------------------------------------------------- drafts
 
-    def ensure_drafts(self, sid: str, doc_id: str, project_id: str | None) -> None:
-        """Draft the project now if the background thread has not reached it (the reviewer opened it)."""
-        if self.drafter and project_id:
-            self.drafter.draft_project(sid, doc_id, project_id)
+    def ensure_drafts(self, sid: str, doc_id: str, project_id: str | None, wait: float) -> bool:
+        """Draft the project now if the background thread has not reached it (the reviewer opened it);
+        False when that takes longer than ``wait`` seconds (it carries on and shows up later)."""
+        if not self.drafter or not project_id:
+            return True
+        return self.drafter.request(sid, doc_id, project_id, wait)
 
     # -------------------------------------------------------------- decide / export
 
@@ -294,7 +296,7 @@ class ReviewService:
             raise StoreError("请先打开一个审阅会话。")
         if action == "accept" and self.drafter:
             for f in [self.store.get_finding(sid, fid) for fid in dict.fromkeys(fids) if fid]:
-                self.ensure_drafts(sid, f.doc_id, f.project_id)
+                self.ensure_drafts(sid, f.doc_id, f.project_id, wait=DECIDE_WAIT)
         return [f.to_json() for f in self.store.decide_many(sid, fids, action, text, reviewer=user,
                                                             critique=critique)]
 
@@ -312,85 +314,6 @@ class ReviewService:
         if self.drafter:
             self.drafter.draft_session(sid)  # the exported critiques and drafts are complete
         return export_session(self.store, sid, fmt, who=user)
-
-
-class LazyDrafter:
-    """Makes drafts after a session is stored: one background thread, project by project.
-
-    A project a reviewer opens is drafted at once in the reviewer's own request; the lock per
-    session keeps the two from drafting the same project twice.
-    """
-
-    def __init__(self, store: Store, cache_size: int = 4):
-        self.store = store
-        self._queue: queue.Queue[str] = queue.Queue()
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
-        self._docs: OrderedDict[tuple[str, str], Document] = OrderedDict()
-        self._findings: dict[tuple[str, str], dict[str, list[Any]]] = {}
-        self._cache_size = cache_size
-        self._thread: threading.Thread | None = None
-        self._client: Any = None
-        self._client_made = False
-
-    def enqueue(self, sid: str) -> None:
-        with self._guard:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="lazy-drafts", daemon=True)
-                self._thread.start()
-        self._queue.put(sid)
-
-    def _run(self) -> None:
-        while True:
-            sid = self._queue.get()
-            try:
-                self.draft_session(sid)
-            except Exception:
-                log.exception("background drafting failed for session %s", sid)
-
-    def draft_session(self, sid: str) -> None:
-        """Draft every project of the session that has no drafts yet."""
-        done = self.store.drafted_projects(sid)
-        for item in self.store.overview(sid):
-            if (item["doc_id"], item["project_id"]) not in done:
-                self.draft_project(sid, item["doc_id"], item["project_id"])
-
-    def draft_project(self, sid: str, doc_id: str, project_id: str) -> None:
-        with self._lock(sid):
-            if (doc_id, project_id) in self.store.drafted_projects(sid):
-                return
-            from reviewer.draft import client_for, draft_document
-
-            if not self._client_made:
-                self._client, self._client_made = client_for(True), True
-            doc, by_project = self._document(sid, doc_id)
-            # Only the project's own findings: drafting one project then costs what the project holds,
-            # not the whole report's findings again (a 10 MB report has thousands of projects).
-            mine = doc.model_copy(update={"findings": by_project.get(project_id, [])})
-            drafts = draft_document(mine, client=self._client, project_ids={project_id})
-            self.store.add_drafts(sid, doc_id, project_id, drafts)
-
-    def _lock(self, sid: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(sid, threading.Lock())
-
-    def _document(self, sid: str, doc_id: str) -> tuple[Document, dict[str, list[Any]]]:
-        """The stored document (cached) and its findings by project."""
-        key = (sid, doc_id)
-        with self._guard:
-            if key in self._docs:
-                self._docs.move_to_end(key)
-                return self._docs[key], self._findings[key]
-        doc = self.store.load_documents(sid, doc_id)[0]
-        by_project: dict[str, list[Any]] = {}
-        for f in doc.findings:
-            by_project.setdefault(f.project_id or "", []).append(f)
-        with self._guard:
-            self._docs[key], self._findings[key] = doc, by_project
-            while len(self._docs) > self._cache_size:
-                old, _ = self._docs.popitem(last=False)
-                self._findings.pop(old, None)
-        return doc, by_project
 
 
 def _with_status(flt: FindingFilter, status: str) -> FindingFilter:

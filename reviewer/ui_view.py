@@ -128,6 +128,7 @@ class Card:
     details: list[FindingDetail]
     row_text: dict[str, Any] | None = None
     checked: list[str] = field(default_factory=list)
+    drafting: bool = False  # the row's drafts are still being made
 
 
 def card_parts(card: Card) -> dict[str, Any]:
@@ -208,6 +209,8 @@ def _explanation(card: Card) -> tuple[str, str]:
         src = "大模型起草" if draft.source == "llm" else "离线起草"
         note = "，含材料中找不到的原因，请核实" if draft.unverified_cause else ""
         return draft.text, f"偏差原因分析草稿（{src}{note}，可修改）"
+    if card.drafting:
+        return "", "偏差原因分析（草稿起草中，稍后重新打开本行即可看到；也可直接填写后按 E 修改后确认）"
     return "", "偏差原因分析（暂无草稿，可直接填写后按 E 修改后确认）"
 
 
