@@ -38,6 +38,16 @@ def build_big(megabytes: float, path: Path) -> int:
     return path.stat().st_size
 
 
+def uploaded(folder: Path, size: int, timeout: float = 120) -> None:
+    """Wait until the server holds the whole big upload (so its review, not its upload, is timed against)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(f.is_file() and f.stat().st_size == size for f in folder.rglob("*")):
+            return
+        time.sleep(0.1)
+    raise RuntimeError("the big report never reached the server")
+
+
 def one_round(home: Path, big: Path, small: Path) -> tuple[float, int]:
     from gradio_client import Client, handle_file
     from ui_server import running_server
@@ -56,7 +66,8 @@ def one_round(home: Path, big: Path, small: Path) -> tuple[float, int]:
 
         threading.Thread(target=big_client, daemon=True).start()
         started.wait(120)
-        time.sleep(0.5)  # the big upload is in flight and its review starting
+        uploaded(home / "gradio-tmp", big.stat().st_size)
+        time.sleep(1.0)  # the big report is uploaded and its review under way
         c = Client(server.url, verbose=False, download_files=False)
         t0 = time.perf_counter()
         result = c.predict(files=[handle_file(str(small))], api_name="/review")
