@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 
 from reviewer.model import Budget
-from reviewer.tables.rows import EMPTY_MARKS
+from reviewer.tables.rows import is_mark
 from reviewer.vocab.headers import get, norm
 from reviewer.values import normalise_text, to_decimal
 
@@ -37,7 +37,7 @@ def funding_header(cells: list[str]) -> dict[str, int] | None:
 def amount(text: str | None) -> Decimal | None:
     """"4753.66万元" → 4753.66; "215,457.6" → 215457.6; "—" → None. The unit stays as written."""
     t = norm(text)
-    if not t or t in EMPTY_MARKS:
+    if not t or is_mark(t):
         return None
     t = re.sub(r"(万元|元|万|亿元)$", "", t)
     return to_decimal(t)
@@ -58,7 +58,7 @@ def read_totals(cols: dict[str, int], cells: list[str], width: int, where: str) 
             continue
         text = normalise_text(cells[i])
         value = amount(text)
-        if text and value is None and norm(text) not in EMPTY_MARKS:
+        if text and value is None and not is_mark(text):
             return None  # a word where a figure belongs: the row is shifted
         if value is not None:
             found = True

@@ -14,7 +14,7 @@ from reviewer.model import Budget, Cell, DroppedRow, Grid, IndicatorRow, Paragra
 from reviewer.tables import funding
 from reviewer.tables.header import Header, detect_header, refine_header
 from reviewer.tables.rows import (
-    EMPTY_MARKS,
+    is_mark,
     clean_indicator,
     level_label,
     is_goal,
@@ -225,6 +225,9 @@ def handle_row(st: State, cells: list[str], where: str, grid: Grid, n: int) -> N
     if n == st.header_row + 1 and refine_header(st.header, cells):
         st.report(p).columns = st.header.recognised()
         return
+    if any(v.label("footer", c) for c in nonempty):
+        st.header, st.last_row = None, None  # signatures and contacts close the table
+        return
     if v.label("total", first.rstrip("：:")):
         nums = [to_number(c) for c in nonempty[1:] if to_number(c) is not None]
         p.total = Total(weight=nums[0] if nums else None, score=nums[1] if len(nums) > 1 else None, where=where)
@@ -299,7 +302,7 @@ def indicator_row(st: State, cells: list[str], where: str) -> None:
     h, p = st.header, st.current
     assert h is not None and p is not None
     nonempty = [normalise_text(c) for c in cells if normalise_text(c)]
-    if all(norm(x) in EMPTY_MARKS for x in nonempty):
+    if all(is_mark(x) for x in nonempty):
         st.drop(where, cells, "占位行（无指标、无数值）")
         return
     data = None if _is_continuation(st, h, cells) else read_positional(h, cells, st.carry.get("level1"))
@@ -311,8 +314,8 @@ def indicator_row(st: State, cells: list[str], where: str) -> None:
         if _is_continuation(st, h, cells):
             continue_row(st, cells)
             return
-        data = read_by_content(h, cells)
-    if data is None or norm(data.get("indicator")) in EMPTY_MARKS:
+        data = read_by_content(h, cells, st.carry.get("level1"))
+    if data is None or is_mark(data.get("indicator")):
         st.drop(where, cells, "无法按表头读取")
         return
     _carry(st, p, data)

@@ -10,14 +10,21 @@ from __future__ import annotations
 import re
 
 from reviewer.tables.header import Header
-from reviewer.vocab.headers import get, is_level1, is_level2, level_family, norm
+from reviewer.vocab.headers import get, is_level1, is_level2, level_family, level_weight, norm
 from reviewer.values import normalise_text, parse_value, to_decimal
 
 GOAL = re.compile(r"^(绩效目标|目标|年度目标)\s*\d+[:：]?$")
 INDICATOR_PREFIX = re.compile(r"^(指标\s*\d*\s*[:：]?|[:：])\s*")
 # Numbered section rows that stand for a level ("一、投入目标", "1.数量目标").
 SECTION_NUMBER = re.compile(r"^([一二三四五六七八九十]+|\d+|[（(][一二三四五六七八九十\d]+[)）])[、.．]?")
-EMPTY_MARKS = {"-", "—", "——", "--", "/", "……", "…", "..."}
+EMPTY_MARKS = {"-", "—", "——", "--", "/", "……", "…", "...", "......"}
+_MARK = re.compile(r"^[-—–_/\\.…·、]+$")
+
+
+def is_mark(text: str | None) -> bool:
+    """A filler cell ("-", "……", "/"): a placeholder, never content."""
+    t = norm(text)
+    return bool(t) and (t in EMPTY_MARKS or _MARK.match(t) is not None)
 
 
 def is_goal(text: str | None) -> bool:
@@ -72,7 +79,15 @@ def _levels_fit(out: dict[str, str], carried_level1: str | None) -> bool:
             return False
         if not (level_family(l1) == "满意度" and level_family(carried_level1 or "") != "满意度"):
             out["level2"], out["level1"] = l1, ""
+    elif l1 and not l2 and _second_level_under(l1, carried_level1):
+        out["level2"], out["level1"] = l1, ""  # "成本指标" under 产出 is a 二级 that lost its cell
     return True
+
+
+def _second_level_under(label: str, carried_level1: str | None) -> bool:
+    """A label both levels use ("成本指标") is a 二级 when the 一级 above is its family's."""
+    return bool(carried_level1) and is_level2(label) and level_weight(label)[1] is None \
+        and level_family(label) == re.sub(r"(指标|目标)$", "", level_weight(carried_level1)[0])
 
 
 def read_positional(h: Header, cells: list[str], carried_level1: str | None = None) -> dict[str, str] | None:
@@ -84,8 +99,10 @@ def read_positional(h: Header, cells: list[str], carried_level1: str | None = No
     goal = get_.get("goal", "")
     if goal and not is_goal(goal) and "activity_code" not in c:
         return None
-    if not ind or is_goal(ind) or is_number_cell(ind) or norm(ind) in EMPTY_MARKS:
+    if not ind or is_goal(ind) or is_mark(ind):
         return None
+    if is_number_cell(ind) and not (l2 and is_level2(l2)):
+        return None  # a figure in the indicator column is a shifted row, unless the row has its own 二级
     if (is_level1(ind) or is_level2(ind)) and not (l1 or l2):
         return None
     roled = set(c.values())
@@ -96,7 +113,7 @@ def read_positional(h: Header, cells: list[str], carried_level1: str | None = No
         return None
     for role in ("weight", "score", "level_weight"):
         v = get_.get(role, "")
-        if v and not is_number_cell(v) and norm(v) not in EMPTY_MARKS:
+        if v and not is_number_cell(v) and not is_mark(v):
             return None
     last = max(c.values())
     if any(normalise_text(x) for x in cells[max(last, h.width - 1) + 1:]):
@@ -109,7 +126,7 @@ def read_positional(h: Header, cells: list[str], carried_level1: str | None = No
     return out
 
 
-def read_by_content(h: Header, cells: list[str]) -> dict[str, str] | None:
+def read_by_content(h: Header, cells: list[str], carried_level1: str | None = None) -> dict[str, str] | None:
     """Read a shifted row: leading goal/level cells, then text cells, then 分值/得分/explanation."""
     items = [x for x in (normalise_text(c) for c in cells) if x]
     out: dict[str, str] = {}
@@ -118,7 +135,8 @@ def read_by_content(h: Header, cells: list[str]) -> dict[str, str] | None:
         x = items[i]
         if not out and is_goal(x):
             out["goal"] = x
-        elif "level1" not in out and "level2" not in out and is_level1(x):
+        elif "level1" not in out and "level2" not in out and is_level1(x) \
+                and not _second_level_under(x, carried_level1):
             out["level1"] = x
         elif "level2" not in out and is_level2(x) and i + 1 < len(items):
             out["level2"] = x
@@ -161,7 +179,7 @@ def read_by_content(h: Header, cells: list[str]) -> dict[str, str] | None:
         texts = ["".join(texts[:extra])] + texts[extra:]
     for name, text in zip(fields, texts):
         out[name] = text
-    if not out.get("indicator") or is_number_cell(out["indicator"]) or norm(out["indicator"]) in EMPTY_MARKS:
+    if not out.get("indicator") or is_number_cell(out["indicator"]) or is_mark(out["indicator"]):
         return None
     return out
 
@@ -176,7 +194,7 @@ def label_only(h: Header, cells: list[str]) -> dict[str, str] | None:
         return None
     out: dict[str, str] = {}
     for i, t in texts.items():
-        if norm(t) in EMPTY_MARKS:
+        if is_mark(t):
             continue
         if i == h.cols.get("level1") and _level_ok(t) and not (is_level2(t) and not is_level1(t)):
             out["level1"] = t
@@ -197,4 +215,4 @@ def label_only(h: Header, cells: list[str]) -> dict[str, str] | None:
 def to_number(text: str | None):
     """分值/得分 text → Decimal ("10分" → 10); None when empty or a filler mark."""
     t = norm(text).removesuffix("分")
-    return to_decimal(t) if t and t not in EMPTY_MARKS else None
+    return to_decimal(t) if t and not is_mark(t) else None
