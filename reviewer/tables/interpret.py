@@ -333,12 +333,14 @@ def _carry(st: State, p: Project, data: dict[str, str]) -> None:
     above it that have none and whose 二级 belongs to it."""
     for key in ("goal", "level1", "level2"):
         if data.get(key):
+            first_level1 = key == "level1" and not st.carry.get("level1") and len(p.rows) > st.table_start
             st.carry[key] = data[key]
             if key == "goal":
                 st.carry.pop("level1", None)
                 st.carry.pop("level2", None)
             if key == "level1":
-                st.carry.pop("level2", None)
+                if not first_level1:  # a 一级 first printed mid-block keeps the 二级 it sits in
+                    st.carry.pop("level2", None)
                 name, w = level_weight(data[key])
                 if w is not None:
                     p.level1_weights[name or data[key]] = to_decimal(w)  # type: ignore[assignment]

@@ -103,6 +103,9 @@ def read_positional(h: Header, cells: list[str], carried_level1: str | None = No
         return None
     if is_number_cell(ind) and not (l2 and is_level2(l2)):
         return None  # a figure in the indicator column is a shifted row, unless the row has its own 二级
+    values = [get_.get(r, "") for r in ("target", "actual", "weight", "score", "grade_a")]
+    if (is_level1(ind) or is_level2(ind) or level_label(ind)) and not (l1 or l2) and not any(values):
+        return None  # a category row ("一、投入目标", "数量指标" alone)
     if (is_level1(ind) or is_level2(ind)) and not (l1 or l2):
         return None
     roled = set(c.values())
