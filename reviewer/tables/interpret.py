@@ -38,6 +38,7 @@ class State:
     projects: list[Project] = field(default_factory=list)
     reports: dict[int, TableParse] = field(default_factory=dict)  # id(project) → its parse report
     pending_title: str | None = None
+    pending_label: str | None = None  # an identity label whose value is the next paragraph
     current: Project | None = None
     header: Header | None = None
     header_row: int = -1  # index of the header row in the current grid
@@ -65,6 +66,15 @@ class State:
 def paragraph(st: State, block: Paragraph) -> None:
     text = normalise_text(block.text).strip("#* ").strip()
     if not text:
+        return
+    if st.pending_label is not None:
+        # "项目名称" on one line and its value on the next (a form printed one cell per line).
+        label, st.pending_label = st.pending_label, None
+        handle_row(st, [label, text], block.where, Grid(rows=[], where=block.where), 0)
+        return
+    v = get()
+    if st.header is None and len(text) <= 12 and any(v.label(k, text) for k in ("project", "department", "parent", "unit")):
+        st.pending_label = text
         return
     m = YEAR_LINE.match(text.replace(" ", "")) or re.match(r"^((?:19|20)\d{2})\s*年度\s*[)）]$", text)
     if m:
@@ -154,7 +164,10 @@ def indicator_grid(st: State, grid: Grid) -> None:
 
 def _identity(st: State, cells: list[str], first: str, where: str, grid: Grid) -> bool:
     v = get()
-    if v.label("project", first) or (first in {"项目编码"} and any(v.label("project", c) for c in cells)):
+    if st.header is None and not v.label("project", first) and not v.label("department", first):
+        # "部门编码: | 316 | 部门名称: | 浮梁县林业局": the identity label need not come first.
+        first = next((norm(c) for c in cells if norm(c) and (v.label("project", c) or v.label("department", c))), first)
+    if v.label("project", first):
         name = label_value(cells, "project")
         if name:
             name = TITLE_SUFFIX.sub("", norm(name)) or norm(name)
