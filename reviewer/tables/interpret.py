@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from reviewer.model import Budget, Cell, DroppedRow, Grid, IndicatorRow, Paragraph, Project, TableParse, Total
 from reviewer.tables import funding
-from reviewer.tables.header import Header, detect_header, refine_header
+from reviewer.tables.header import Header, detect_header, near_miss, refine_header
 from reviewer.tables.rows import (
     is_mark,
     clean_indicator,
@@ -48,6 +48,7 @@ class State:
     funding_width: int = 0
     expect_purpose: bool = False
     table_start: int = 0  # index in current.rows where the current header's rows begin
+    near_miss: tuple[list[str], list[str]] | None = None  # a header row without an indicator column
 
     def report(self, p: Project) -> TableParse:
         if id(p) not in self.reports:
@@ -201,6 +202,8 @@ def handle_row(st: State, cells: list[str], where: str, grid: Grid, n: int) -> N
         return
     if st.current is None:
         header = detect_header(cells, where)
+        if header is None and st.near_miss is None:
+            st.near_miss = near_miss(cells)
         if header is None and funding.funding_header(cells) is None and not funding.label_pairs(cells, where):
             return
         new_project(st, grid.sheet or None, where)
@@ -218,6 +221,8 @@ def handle_row(st: State, cells: list[str], where: str, grid: Grid, n: int) -> N
     if st.header is None and _purpose(st, p, cells, nonempty, first):
         return
     header = detect_header(cells, where)
+    if header is None and st.header is None and st.near_miss is None:
+        st.near_miss = near_miss(cells)
     if header is not None:
         if st.header is not None and header.cols == st.header.cols:
             st.header_row = n  # the header repeated at a page break: the table goes on
