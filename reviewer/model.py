@@ -101,7 +101,7 @@ class IndicatorRow(_Model):
     where: str = ""
     # Outside the JSON contract: extra columns some templates carry.
     description: str | None = Field(default=None, exclude=True)  # 绩效指标描述 / 指标说明
-    basis: str | None = Field(default=None, exclude=True)  # 指标值确定依据 (004)
+    basis: str | None = Field(default=None, exclude=True)  # 指标值确定依据 (target tables)
     weight_text: str | None = Field(default=None, exclude=True)
     score_text: str | None = Field(default=None, exclude=True)
 

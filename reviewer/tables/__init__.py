@@ -13,8 +13,9 @@ from collections import Counter
 
 from reviewer.errors import InputError
 from reviewer.model import Document, Grid, Paragraph, Project, RawDocument
-from reviewer.tables.interpret import State, finish, indicator_grid, paragraph
+from reviewer.tables.interpret import finish, indicator_grid, paragraph
 from reviewer.tables.layouts import is_project_list, read_project_list
+from reviewer.tables.state import State
 from reviewer.values import normalise_text, years_in
 from reviewer.vocab.headers import norm
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reviewer.vocab.headers import get, norm
 from reviewer.values import is_plain_number
+from reviewer.vocab.headers import get, norm
 
 VALUE_ROLES = {"target", "actual", "weight", "score", "grade_a"}
 NUMERIC_ROLES = ("weight", "score", "level_weight")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from reviewer.tables.header import Header
-from reviewer.vocab.headers import get, is_level1, is_level2, level_family, level_weight, norm
 from reviewer.values import normalise_text, parse_value, to_decimal
+from reviewer.vocab.headers import get, is_level1, is_level2, level_family, level_weight, norm
 
 GOAL = re.compile(r"^(绩效目标|目标|年度目标)\s*\d+[:：]?$")
 INDICATOR_PREFIX = re.compile(r"^(指标\s*\d*\s*[:：]?|[:：])\s*")
