@@ -71,7 +71,8 @@ def _variants(cell: str) -> list[str]:
 
 
 def _level_pattern(stems: list[str]) -> re.Pattern[str]:
-    return re.compile(rf"^(?:{vocab.alternation(stems)})(?:指标|目标)?$")
+    # "服务对象满意度指标等", "数量类指标": a trailing 等/类 does not change the level.
+    return re.compile(rf"^(?:{vocab.alternation(stems)})类?(?:指标|目标)?[等类]?$")
 
 
 @lru_cache(maxsize=8)
@@ -106,16 +107,24 @@ def level_weight(text: str | None) -> tuple[str, str | None]:
     return t, None
 
 
+# Numbered section labels stand for levels: "一、投入目标", "1.数量目标", "(二)效益指标".
+SECTION_NUMBER = re.compile(r"^([一二三四五六七八九十]+[、.．]|\d+[、.．]|[（(][一二三四五六七八九十\d]+[)）][、.．]?)")
+
+
+def _unnumbered(text: str | None) -> str:
+    return SECTION_NUMBER.sub("", norm(text))
+
+
 def is_level1(text: str | None) -> bool:
-    name, weight = level_weight(text)
+    name, weight = level_weight(_unnumbered(text))
     return bool(get().level1.match(name)) or (not name and weight is not None)
 
 
 def is_level2(text: str | None) -> bool:
-    return bool(get().level2.match(level_weight(text)[0]))
+    return bool(get().level2.match(level_weight(_unnumbered(text))[0]))
 
 
 def level_family(level2: str | None) -> str | None:
     """The 一级 stem a 二级 label belongs to ("质量指标" → "产出"), when the framework says."""
-    name = re.sub(r"(指标|目标)$", "", level_weight(level2)[0])
+    name = re.sub(r"类?(指标|目标)?[等类]?$", "", level_weight(_unnumbered(level2))[0])
     return get().family.get(name)
