@@ -10,7 +10,7 @@ row, and empty cells otherwise.
 
 from __future__ import annotations
 
-from reviewer.vocab.headers import get
+from reviewer.vocab.headers import get, is_title
 
 # A header cell is short; a longer line is content.
 _MAX_HEADER_CELL = 24
@@ -38,15 +38,17 @@ def find_header(cells: list[str], start: int = 0) -> tuple[int, int] | None:
         while j < n and (role := _header_word(cells[j])) is not None:
             roles.append(role)
             j += 1
-        if "indicator" in roles and VALUE_ROLES & set(roles) and len(roles) >= 3:
+        if "indicator" in roles and VALUE_ROLES & set(roles) and len(roles) >= 2:
             return i, j - i
         i = max(j, i + 1)
     return None
 
 
 def _ends_table(text: str) -> bool:
+    """A footer, a new table's title or identity label ends a table printed one cell per line."""
     v = get()
-    return bool(text.strip()) and v.label("footer", text)
+    return bool(text.strip()) and (v.label("footer", text) or is_title(text) or v.label("project", text)
+                                   or v.label("department", text))
 
 
 def rows_after_header(cells: list[str], first: int, width: int) -> tuple[list[list[str]], int]:

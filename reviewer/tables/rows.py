@@ -109,8 +109,9 @@ def read_positional(h: Header, cells: list[str], carried_level1: str | None = No
     if (is_level1(ind) or is_level2(ind) or level_label(ind)) and not (l1 or l2) and not any(values):
         return None  # a category row ("一、投入目标", "数量指标" alone)
     has_levels = "level1" in c or "level2" in c
-    if has_levels and (is_level1(ind) or is_level2(ind)) and not (l1 or l2) and not _numbered(ind):
-        return None  # a level label in the indicator column of a table with level columns: shifted
+    if has_levels and (is_level1(ind) or is_level2(ind)) and not (l1 or l2) and not _numbered(ind) \
+            and parse_value(get_.get("target", "")).kind not in {"quantitative", "date"}:
+        return None  # a level label in the indicator column, text where the target belongs: shifted
     roled = set(c.values())
     if any(level_label(cells[i]) for i in range(min(h.indicator_col, len(cells))) if i not in roled and cells[i].strip()):
         return None  # a level label in a column the header gives no role: the row is shifted

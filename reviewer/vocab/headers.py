@@ -36,6 +36,7 @@ class Vocabulary:
     level1: re.Pattern[str]
     level2: re.Pattern[str]
     family: dict[str, str]  # 二级 stem → 一级 stem
+    title_suffix: re.Pattern[str]  # the ending of a table title, to strip from a project name
 
     def header_role(self, cell: str) -> tuple[str, int] | None:
         """(role, preference rank) of a header cell, or None when no role names it."""
@@ -81,12 +82,14 @@ def _build(_key: str | None) -> Vocabulary:
     roles_data = dict(data["roles"])
     order = tuple(roles_data.pop("order"))
     roles = {name: [_compile([p]) for p in pats] for name, pats in roles_data.items()}
-    labels = {name: _compile(pats) for name, pats in data["labels"].items()}
+    labels_data = dict(data["labels"])
+    title_suffix = re.compile(f"(?:{vocab.alternation(labels_data.pop('title_suffix'))})$")
+    labels = {name: _compile(pats) for name, pats in labels_data.items()}
     funding = {name: _compile(pats) for name, pats in data["funding"].items()}
     levels = data["levels"]
     family = {l2: l1 for l1, l2s in levels.get("family", {}).items() for l2 in l2s}
     return Vocabulary(order, roles, labels, funding, _level_pattern(levels["level1"]),
-                      _level_pattern(levels["level2"]), family)
+                      _level_pattern(levels["level2"]), family, title_suffix)
 
 
 def get() -> Vocabulary:
@@ -94,6 +97,12 @@ def get() -> Vocabulary:
     import os
 
     return _build(os.environ.get("REVIEWER_VOCAB"))
+
+
+def is_title(text: str | None) -> bool:
+    """A table title line ("2023年度项目支出绩效自评表"): short and ending like one."""
+    t = norm(text)
+    return 0 < len(t) <= 80 and get().title_suffix.search(t) is not None
 
 
 def level_weight(text: str | None) -> tuple[str, str | None]:
