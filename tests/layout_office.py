@@ -4,11 +4,12 @@ figures stored as numbers with their number format (tests/layouts.py has the tex
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from layouts import Grid, Layout, SourceTable, grids, title
+from layouts import Grid, Layout, SourceTable, grids, indicator_grid, info_grids, title
 
 
 def _number(text: str) -> tuple[Any, str | None]:
@@ -32,32 +33,43 @@ def _width(g: list[Grid]) -> int:
 
 
 def write_docx(tables: list[SourceTable], path: Path, layout: Layout) -> None:
-    """One Word table per project: name, funding, indicators; labels merged vertically and
-    short rows' last cell merged across the remaining columns."""
+    """One Word table per project (two when the layout splits it at a page break, the second
+    repeating the header): name, funding, indicators; labels merged vertically and short rows'
+    last cell merged across the remaining columns."""
     import docx
-    from docx.table import _Cell
 
     d = docx.Document()
     for t in tables:
         d.add_paragraph(title(t))
-        gs = grids(t, layout)
-        width = _width(gs)
-        table = d.add_table(rows=sum(len(g.rows) for g in gs), cols=width)
-        table.style = "Table Grid"
-        trs = table._tbl.tr_lst  # table.cell() rebuilds the whole grid per call: quadratic
-        top = 0
-        for g in gs:
-            for i, row in enumerate(g.rows):
-                tcs = trs[top + i].tc_lst
-                for j, text in enumerate(row):
-                    if text:  # an empty cell keeps no paragraph text, so merges add no blank lines
-                        _Cell(tcs[j], table).text = text
-                if len(row) < width:
-                    _Cell(tcs[len(row) - 1], table).merge(_Cell(tcs[width - 1], table))
-            for col, a, b in g.spans:
-                _Cell(trs[top + a].tc_lst[col], table).merge(_Cell(trs[top + b].tc_lst[col], table))
-            top += len(g.rows)
+        if layout.repeat_header and len(t.rows) >= 4:
+            middle = len(t.rows) // 2
+            plain = replace(layout, repeat_header=False)
+            _docx_table(d, [*info_grids(t), indicator_grid(replace(t, rows=t.rows[:middle]), plain)])
+            _docx_table(d, [indicator_grid(replace(t, rows=t.rows[middle:]), plain)])
+        else:
+            _docx_table(d, grids(t, layout))
     d.save(str(path))
+
+
+def _docx_table(d: Any, gs: list[Grid]) -> None:
+    from docx.table import _Cell
+
+    width = _width(gs)
+    table = d.add_table(rows=sum(len(g.rows) for g in gs), cols=width)
+    table.style = "Table Grid"
+    trs = table._tbl.tr_lst  # table.cell() rebuilds the whole grid per call: quadratic
+    top = 0
+    for g in gs:
+        for i, row in enumerate(g.rows):
+            tcs = trs[top + i].tc_lst
+            for j, text in enumerate(row):
+                if text:  # an empty cell keeps no paragraph text, so merges add no blank lines
+                    _Cell(tcs[j], table).text = text
+            if len(row) < width:
+                _Cell(tcs[len(row) - 1], table).merge(_Cell(tcs[width - 1], table))
+        for col, a, b in g.spans:
+            _Cell(trs[top + a].tc_lst[col], table).merge(_Cell(trs[top + b].tc_lst[col], table))
+        top += len(g.rows)
 
 
 _SHEET_BAD = re.compile(r"[\][:*?/\\]")

@@ -115,6 +115,7 @@ LAYOUTS = [
     # Repeated labels: a leading empty cell would make "| …" lines look like markdown borders.
     Layout("pipes", "pipes", repeat_labels=True),
     Layout("docx", "docx", lead=True),
+    Layout("docx_split", "docx", lead=True, repeat_header=True),  # a page break splits the table
     Layout("xlsx", "xlsx", lead=True, level_weights=True),
 ]
 SUFFIX = {"docx": ".docx", "xlsx": ".xlsx"}
