@@ -113,6 +113,8 @@ def _make_row(h: Header, data: dict[str, str], where: str) -> IndicatorRow:
         where=where,
         description=data.get("description") or data.get("activity_desc") or None,
         basis=data.get("basis") or None,
+        comparator=data.get("comparator") or _comparator(data.get("standard")),
+        unit=data.get("unit") or None,
         weight_text=data.get("weight") or None,
         score_text=data.get("score") or None,
     )
@@ -140,3 +142,9 @@ def continue_row(st: State, cells: list[str]) -> None:
             row.description = (row.description or "") + text
 
 
+
+
+def _comparator(text: str | None) -> str | None:
+    """A 指标性质 column that holds only a comparator ("≧", "≤", "=") is the comparator column."""
+    t = normalise_text(text)
+    return t if t and re.fullmatch(r"[<>=≤≥≧≦＜＞]{1,2}", t) else None

@@ -14,9 +14,9 @@ from reviewer.tables import funding
 from reviewer.tables.header import Header, detect_header, near_miss, refine_header
 from reviewer.tables.indicators import indicator_row
 from reviewer.tables.rows import is_goal, to_number
-from reviewer.tables.state import TITLE_SUFFIX, State, new_project
+from reviewer.tables.state import State, new_project, strip_title
 from reviewer.values import is_plain_number, normalise_text
-from reviewer.vocab.headers import get, norm
+from reviewer.vocab.headers import get, is_title, norm
 
 CAPTION = re.compile(r"^表\d+([-－—]\d+)?")  # "表 3-2 各项指标得分情况表"
 YEAR_LINE = re.compile(r"^[（(]?\s*((?:19|20)\d{2})\s*年度?\s*[)）]?$")
@@ -53,7 +53,7 @@ def paragraph(st: State, block: Paragraph) -> None:
         st.header = None
         st.current = None
         return
-    if len(compact) <= 80 and TITLE_SUFFIX.search(compact):
+    if is_title(compact):
         st.pending_title = re.sub(r"^\d+[.、．]\s*", "", compact)
         st.header = None  # a titled table is a new table
 
@@ -117,11 +117,11 @@ def _identity(st: State, cells: list[str], first: str, where: str, grid: Grid) -
     if v.label("project", first):
         name = label_value(cells, "project")
         if name:
-            name = TITLE_SUFFIX.sub("", norm(name)) or norm(name)
+            name = strip_title(norm(name)) or norm(name)
         p = st.current
         if p is not None and not p.rows and p.budget is None and (
                 p.name.startswith("表格") or (p.title and st.pending_title is None
-                                              and p.name == TITLE_SUFFIX.sub("", norm(p.title)))):
+                                              and p.name == strip_title(norm(p.title)))):
             p.name = name or p.name
         else:
             new_project(st, name, where)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from reviewer.model import DroppedRow, IndicatorRow, Project, TableParse
 from reviewer.tables.header import Header
 from reviewer.values import normalise_text
+from reviewer.vocab.headers import get
 
-TITLE_SUFFIX = re.compile(r"(项目支出绩效自评表|绩效自评表|绩效目标表|自评表|绩效目标申报表|绩效目标批复表)$")
+
+def strip_title(text: str) -> str:
+    """A project name from a table title: "劳务派遣项目支出绩效自评表" → "劳务派遣"."""
+    return get().title_suffix.sub("", text)
 
 
 @dataclass
@@ -45,7 +48,7 @@ class State:
 def new_project(st: State, name: str | None, where: str) -> Project:
     title = st.pending_title
     if not name and title:
-        name = TITLE_SUFFIX.sub("", title).strip() or title
+        name = strip_title(title).strip() or title
     p = Project(id="", name=name or f"表格（{where}）", title=title, where=where)
     st.projects.append(p)
     st.current = p
