@@ -267,10 +267,10 @@ def header_rows(t: SourceTable, roles: list[str], layout: Layout) -> list[list[s
     words = {**HEADERS, **SYNONYMS.get(layout.synonyms or "", {})}
     if not t.self_evaluation and not layout.synonyms:
         words["target"] = "指标值"
-    if not layout.two_row_header:
+    if not layout.two_row_header or "actual" not in roles:  # one value column has nothing to group
         return [[words[r] for r in roles]]
     top = ["指标值" if r == "target" else "" if r == "actual" else words[r] for r in roles]
-    below = {"target": "年度指标值" if "actual" in roles else "预期指标值", "actual": "实际完成值"}
+    below = {"target": "年度指标值", "actual": "实际完成值"}
     return [top, [below.get(r, "") for r in roles]]
 
 
