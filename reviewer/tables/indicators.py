@@ -28,9 +28,9 @@ def indicator_row(st: State, cells: list[str], where: str) -> None:
     if all(is_mark(x) for x in nonempty):
         st.drop(where, cells, "占位行（无指标、无数值）")
         return
-    data = None if _is_continuation(st, h, cells) else read_positional(h, cells, st.carry.get("level1"))
+    data = None if _is_continuation(st, h, cells) else read_positional(h, cells, st.carry.get("level1"), st.carry.get("level2"))
     if data is None:
-        labels = label_only(h, cells)
+        labels = label_only(h, cells, st.carry.get("level1"))
         if labels is not None:
             _carry(st, p, labels)
             return

@@ -79,11 +79,17 @@ def _levels_fit(out: dict[str, str], carried_level1: str | None) -> bool:
     if l1 and is_level2(l1) and not is_level1(l1):
         if l2:
             return False
-        if not (level_family(l1) == "满意度" and level_family(carried_level1 or "") != "满意度"):
+        if not _spans_both(l1, carried_level1):
             out["level2"], out["level1"] = l1, ""
     elif l1 and not l2 and _second_level_under(l1, carried_level1):
         out["level2"], out["level1"] = l1, ""  # "成本指标" under 产出 is a 二级 that lost its cell
     return True
+
+
+def _spans_both(label: str, carried_level1: str | None) -> bool:
+    """A satisfaction label printed across the 一级 and 二级 columns (服务对象满意度指标 with no
+    一级 of the 满意度 family above it) stands for the 一级."""
+    return level_family(label) == "满意度" and level_family(carried_level1 or "") != "满意度"
 
 
 def _second_level_under(label: str, carried_level1: str | None) -> bool:
@@ -92,7 +98,8 @@ def _second_level_under(label: str, carried_level1: str | None) -> bool:
         and level_family(label) == re.sub(r"(指标|目标)$", "", level_weight(carried_level1)[0])
 
 
-def read_positional(h: Header, cells: list[str], carried_level1: str | None = None) -> dict[str, str] | None:
+def read_positional(h: Header, cells: list[str], carried_level1: str | None = None,
+                    carried_level2: str | None = None) -> dict[str, str] | None:
     """Read a row by the header's columns; None when the row plainly does not fit them."""
     c = h.cols
     get_ = {role: cell(cells, i) for role, i in c.items()}
@@ -103,14 +110,15 @@ def read_positional(h: Header, cells: list[str], carried_level1: str | None = No
         return None
     if not ind or is_goal(ind) or is_mark(ind):
         return None
-    if is_number_cell(ind) and not (l2 and is_level2(l2)):
+    if is_number_cell(ind) and not is_level2(l2 or carried_level2 or ""):
         return None  # a figure in the indicator column is a shifted row, unless the row has its own 二级
     values = [get_.get(r, "") for r in ("target", "actual", "weight", "score", "grade_a")]
     if (is_level1(ind) or is_level2(ind) or level_label(ind)) and not (l1 or l2) and not any(values):
         return None  # a category row ("一、投入目标", "数量指标" alone)
     has_levels = "level1" in c or "level2" in c
     if has_levels and (is_level1(ind) or is_level2(ind)) and not (l1 or l2) and not _numbered(ind) \
-            and parse_value(get_.get("target", "")).kind not in {"quantitative", "date"}:
+            and parse_value(get_.get("target", "")).kind not in {"quantitative", "date"} \
+            and not (get_.get("weight") or get_.get("score")):
         return None  # a level label in the indicator column, text where the target belongs: shifted
     roled = set(c.values())
     if any(level_label(cells[i]) for i in range(min(h.indicator_col, len(cells))) if i not in roled and cells[i].strip()):
@@ -191,7 +199,7 @@ def read_by_content(h: Header, cells: list[str], carried_level1: str | None = No
     return out
 
 
-def label_only(h: Header, cells: list[str]) -> dict[str, str] | None:
+def label_only(h: Header, cells: list[str], carried_level1: str | None = None) -> dict[str, str] | None:
     """A row that only sets a category ("二级指标" label alone, "一、投入目标", "1.数量目标")."""
     texts = {i: normalise_text(x) for i, x in enumerate(cells) if normalise_text(x)}
     if not texts:
@@ -204,6 +212,8 @@ def label_only(h: Header, cells: list[str]) -> dict[str, str] | None:
         if is_mark(t):
             continue
         if i == h.cols.get("level1") and _level_ok(t) and not (is_level2(t) and not is_level1(t)):
+            out["level1"] = t
+        elif i == h.cols.get("level1") and _spans_both(t, carried_level1):
             out["level1"] = t
         elif i in (h.cols.get("level2"), h.cols.get("level1")) and _level_ok(t, strict=True):
             out["level2"] = t
