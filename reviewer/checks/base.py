@@ -10,6 +10,7 @@ from typing import Any
 
 from reviewer.checks.rules import Rules
 from reviewer.model import CoverageEntry, Document, Finding, IndicatorRow, Project
+from reviewer.text import computed, is_empty_explanation, number, percent
 from reviewer.values import Value, parse_value
 
 SEVERITY: dict[str, str] = {
@@ -63,17 +64,18 @@ def _s(v: Any) -> Any:
     return v
 
 
-def fmt(d: Decimal | None, places: int = 2) -> str:
-    """A figure for a message: 0.9422 → "94.22%" is pct(); this is plain: 9.4000 → "9.4"."""
-    if d is None:
-        return "—"
-    q = d.quantize(Decimal(1).scaleb(-places))
-    s = format(q, "f")
-    return s.rstrip("0").rstrip(".") if "." in s else s
+def fmt(d: Decimal | None) -> str:
+    """A figure read from a cell, as written: 94.225 → "94.225", 9.4000 → "9.4"."""
+    return number(d)
+
+
+def fmt_c(d: Decimal | None) -> str:
+    """A figure the tool computed: two decimals at most."""
+    return computed(d)
 
 
 def pct(d: Decimal | None) -> str:
-    return "—" if d is None else fmt(d * 100) + "%"
+    return percent(d)
 
 
 def values(row: IndicatorRow) -> tuple[Value, Value]:
@@ -87,8 +89,8 @@ def rows(doc: Document) -> Iterable[tuple[Project, IndicatorRow]]:
 
 
 def explanation_missing(row: IndicatorRow) -> bool:
-    t = (row.explanation or "").strip().strip("。.").strip()
-    return t in {"", "无", "/", "—", "-", "无偏差", "没有", "不适用", "已完成", "完成"}
+    """No cause given: empty, "无", "无偏差" … (the one list in vocab/phrases.toml)."""
+    return is_empty_explanation(row.explanation)
 
 
 CheckFn = Callable[[Ctx], None]

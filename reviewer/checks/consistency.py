@@ -6,10 +6,11 @@ import re
 from decimal import Decimal
 
 from reviewer.checks.base import Ctx, check, fmt, pct, rows, values
-from reviewer.tables import norm
-from reviewer.values import normalise_text, parse_value, years_in
+from reviewer.checks.natures import is_capped_rate
+from reviewer.text import normalise_text
+from reviewer.text import squash as norm
+from reviewer.values import parse_value, years_in
 
-CAPPED_RATES = re.compile(r"(执行率|到位率|发放率|覆盖率|合格率|满意度|满意率|准确率|及时率|签订率|结案率|达标率)$")
 FUND_DOC = re.compile(r"[\u4e00-\u9fff]{1,3}财[\u4e00-\u9fff]{1,2}[\[【〔(（]\s*(\d{4})\s*[\]】〕)）]\s*(\d+)\s*号")
 
 
@@ -42,10 +43,9 @@ def impossible_or_mixed_units(ctx: Ctx) -> None:
             continue
         ctx.checked("INCONSISTENT_FIGURES")
         ind = norm(r.indicator)
-        if actual.percent and actual.scaled is not None and actual.scaled > 1 and CAPPED_RATES.search(ind):
+        if actual.percent and actual.scaled is not None and actual.scaled > 1 and is_capped_rate(ind):
             ctx.add("INCONSISTENT_FIGURES", p, r, f"“{r.indicator}”的实际完成值 {r.actual} 超过 100%，该比率不可能超过 100%。")
-        elif target.kind == "quantitative" and (target.unit or actual.unit) and target.unit != actual.unit \
-                and not (target.unit and actual.unit and target.base_unit == actual.base_unit and target.unit == actual.unit):
+        elif target.kind == "quantitative" and target.unit and actual.unit and target.base_unit != actual.base_unit:
             ctx.add("INCONSISTENT_FIGURES", p, r,
                     f"“{r.indicator}”指标值“{r.target}”与实际完成值“{r.actual}”计量单位不同"
                     f"（{target.unit or '无单位'} / {actual.unit or '无单位'}），无法比较。",

@@ -7,12 +7,16 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from reviewer.checks.base import Ctx, check, explanation_missing, fmt, pct, rows, values
-from reviewer.model import IndicatorRow
-from reviewer.tables import norm
-from reviewer.values import Value, completion, is_reverse
+from reviewer.checks.base import Ctx, check, explanation_missing, fmt, fmt_c, pct, rows, values
+from reviewer.checks.rules import BAND_NAMES
+from reviewer.model import IndicatorRow, Project
+from reviewer.text import phrases, squash
+from reviewer.values import Value, completion, is_reverse, qualitative_grade
 
-NEGATIVE_ACTUAL = re.compile(r"未完成|未达成|未达到|部分完成|未落实|未实现|未到位|延期|滞后")
+
+def _says_missed(text: str) -> bool:
+    t = squash(text)
+    return any(w in t for w in phrases("completion", "missed"))
 
 
 @dataclass
@@ -29,7 +33,7 @@ def deviation(row: IndicatorRow, ctx: Ctx) -> Deviation:
     reverse = is_reverse(row.indicator, row.level2, target)
     if actual.kind == "empty":
         return Deviation("unknown", None, reverse, "完成值为空")
-    if actual.kind == "qualitative" and NEGATIVE_ACTUAL.search(actual.text):
+    if actual.kind == "qualitative" and _says_missed(actual.text):
         return Deviation("short", None, reverse)
     if target.kind == "date" and actual.kind == "date":
         return _date_deviation(target, actual, reverse)
@@ -48,7 +52,7 @@ def deviation(row: IndicatorRow, ctx: Ctx) -> Deviation:
         return Deviation("short", ratio, reverse)
     if gap > tol:
         return Deviation("short", ratio, reverse)
-    if not reverse and target.comparator in {">=", ">", None, "="} and ratio >= 1 + ctx.rules.over_share:
+    if not reverse and target.comparator in {">=", ">", None, "="} and ratio >= ctx.rules.over_ratio:
         return Deviation("over", ratio, reverse)
     return Deviation("met", ratio, reverse)
 
@@ -80,15 +84,15 @@ def score_over_weight(ctx: Ctx) -> None:
 def deductions_and_deviations(ctx: Ctx) -> None:
     if ctx.doc.kind == "targets":
         return
-    rules = ctx.rules
     for p, r in rows(ctx.doc):
         dev = deviation(r, ctx)
-        # UNEXPLAINED_DEDUCTION
-        if r.weight is None or r.score is None:
+        scored = r.weight is not None and r.score is not None
+        # Whether a score equals its weight is exact: 1.9 of 2 is a deduction, not full marks.
+        if not scored:
             ctx.skip("UNEXPLAINED_DEDUCTION", "分值或得分缺失")
         else:
             ctx.checked("UNEXPLAINED_DEDUCTION")
-            if r.score < r.weight - rules.score_tolerance and explanation_missing(r):
+            if r.score < r.weight and explanation_missing(r):
                 ctx.add("UNEXPLAINED_DEDUCTION", p, r,
                         f"“{r.indicator}”分值 {fmt(r.weight)}、得分 {fmt(r.score)}，扣了 {fmt(r.weight - r.score)} 分，"
                         f"但偏差原因分析为“{r.explanation or '空'}”，请说明扣分原因及改进措施。",
@@ -104,19 +108,40 @@ def deductions_and_deviations(ctx: Ctx) -> None:
             ctx.add("UNEXPLAINED_DEVIATION", p, r,
                     f"“{r.indicator}”{_cells(r)}，{what}，但未说明偏差原因和改进措施。",
                     deviation=dev.kind, completion=dev.ratio)
-        if dev.kind == "short" and r.weight is not None and r.score is not None \
-                and r.score >= r.weight - rules.score_tolerance:
+        if dev.kind == "short" and scored and r.score >= r.weight:
             ctx.add("FULL_SCORE_ON_SHORTFALL", p, r,
                     f"“{r.indicator}”{_cells(r)}，未达到指标值却得满分（{fmt(r.score)}/{fmt(r.weight)}），"
                     f"应按完成比例扣分并说明原因。",
                     completion=dev.ratio)
-        elif dev.kind == "short" and dev.ratio is not None and r.weight is not None and r.score is not None:
-            allowed = r.weight * min(dev.ratio, Decimal(1))
-            if r.score > allowed + rules.score_tolerance:
-                ctx.add("ARITHMETIC_ERROR", p, r,
-                        f"“{r.indicator}”完成比例为 {pct(dev.ratio)}，按评分规则最多得 {fmt(allowed)} 分，"
-                        f"实际给了 {fmt(r.score)} 分，得分虚高。",
-                        completion=dev.ratio, allowed_score=allowed)
+        elif scored:
+            _row_arithmetic(ctx, p, r, dev)
+
+
+def _row_arithmetic(ctx: Ctx, p: Project, r: IndicatorRow, dev: Deviation) -> None:
+    """A row scored above what the rules allow: the proportional rule for a missed figure, the
+    执行率 rule for a 预算执行率 row, the qualitative bands for a graded 定性 row."""
+    assert r.weight is not None and r.score is not None
+    rules = ctx.rules
+    _, actual = values(r)
+    if "预算执行率" in squash(r.indicator) and actual.percent and actual.scaled is not None:
+        # A row that contradicts the funding table is INCONSISTENT_FIGURES; a score that
+        # follows either figure is not an arithmetic error.
+        rates = [actual.scaled] + ([p.budget.rate] if p.budget and p.budget.rate is not None else [])
+        allowed = max(rules.execution_score(x, r.weight) for x in rates)
+        rule = f"执行率 {pct(actual.scaled)}，按“得分=执行率×分值”"
+    elif dev.kind == "short" and dev.ratio is not None:
+        allowed = rules.allowed_score(r.weight, dev.ratio)
+        rule = f"完成比例为 {pct(dev.ratio)}，按评分规则" if rules.partial_credit else "未完成指标不得分，按评分规则"
+    elif dev.ratio is None and (band := qualitative_grade(r.actual)) in {"partly", "not_achieved"}:
+        allowed = rules.band_ceiling(band, r.weight)
+        rule = f"完成情况为“{r.actual}”（{BAND_NAMES[band]}），按定性评分档次"
+    else:
+        return
+    ctx.checked("ARITHMETIC_ERROR")
+    if r.score > allowed + rules.score_tolerance:
+        ctx.add("ARITHMETIC_ERROR", p, r,
+                f"“{r.indicator}”{rule}最多得 {fmt_c(allowed)} 分，实际给了 {fmt(r.score)} 分，得分虚高。",
+                completion=dev.ratio, allowed_score=allowed)
 
 
 @check
@@ -135,6 +160,7 @@ def budget_arithmetic(ctx: Ctx) -> None:
             ctx.skip("ARITHMETIC_ERROR", "无资金执行表" if b is None else "目标表/报告不含执行数")
             continue
         if b.full is not None and b.full == 0:
+            ctx.checked("ARITHMETIC_ERROR")
             ctx.add("ARITHMETIC_ERROR", p, None, f"“{p.name}”全年预算数为 0，执行率无从计算，不应计分。")
             continue
         if b.full is None or b.spent is None:
@@ -148,52 +174,82 @@ def budget_arithmetic(ctx: Ctx) -> None:
                     f"= {pct(actual_rate)}。", computed_rate=actual_rate, reported_rate=b.rate)
         rate = b.rate if b.rate is not None else actual_rate
         if b.weight is not None and b.score is not None:
-            expected = min(rate, Decimal(1)) * b.weight
+            expected = rules.execution_score(rate, b.weight)
             if abs(expected - b.score) > rules.score_tolerance and abs(expected.quantize(Decimal(1)) - b.score) > 0:
                 ctx.add("ARITHMETIC_ERROR", p, None,
                         f"“{p.name}”预算执行率 {pct(rate)}，分值 {fmt(b.weight)}，按“得分=执行率×分值”应得 "
-                        f"{fmt(expected)} 分，表中填 {fmt(b.score)} 分。", expected_score=expected, reported_score=b.score)
+                        f"{fmt_c(expected)} 分，表中填 {fmt(b.score)} 分。", expected_score=expected, reported_score=b.score)
 
 
 @check
 def totals_and_weights(ctx: Ctx) -> None:
-    rules = ctx.rules
     for p in ctx.doc.projects:
         if not p.rows or ctx.doc.kind == "targets":
             continue
-        weights = [r.weight for r in p.rows]
-        scores = [r.score for r in p.rows]
-        b = p.budget
-        if p.total is None and not (b and b.weight):
-            ctx.skip("ARITHMETIC_ERROR", "无总分行，分值合计无从核对")
-        else:
-            missing = [r for r in p.rows if r.weight is None]
-            wsum = sum((w for w in weights if w is not None), Decimal(0))
-            total_w = p.total.weight if p.total and p.total.weight is not None else rules.total_weight
-            with_budget = wsum + (b.weight if b and b.weight is not None else 0)
-            if wsum != total_w and with_budget != total_w:
-                gap = f"（{len(missing)} 个指标未填分值）" if missing else ""
-                ctx.add("ARITHMETIC_ERROR", p, None,
-                        f"“{p.name}”各指标分值合计 {fmt(wsum)}{gap}"
-                        f"{'（加预算执行率 ' + fmt(b.weight) + ' 分为 ' + fmt(with_budget) + '）' if b and b.weight else ''}"
-                        f"，与总分值 {fmt(total_w)} 不符。", weight_sum=wsum, total_weight=total_w)
-            for level1, declared in p.level1_weights.items():
-                got = sum((r.weight or 0 for r in p.rows if norm(r.level1) == norm(level1)), Decimal(0))
-                if got and got != declared:
-                    ctx.add("ARITHMETIC_ERROR", p, None,
-                            f"“{p.name}”的“{level1}”标明 {fmt(declared)} 分，其下各指标分值合计却为 {fmt(got)} 分。",
-                            level1=level1, declared=declared, sum=got)
-        if p.total is None or p.total.score is None:
-            ctx.skip("ARITHMETIC_ERROR", "无总分行")
-            continue
-        if any(s is None for s in scores):
-            ctx.skip("ARITHMETIC_ERROR", "部分指标缺少得分")
-            continue
-        ctx.checked("ARITHMETIC_ERROR")
-        ssum = sum(scores, Decimal(0))  # type: ignore[arg-type]
-        with_budget = ssum + (b.score if b and b.score is not None else 0)
-        if abs(ssum - p.total.score) > rules.score_tolerance and abs(with_budget - p.total.score) > rules.score_tolerance:
+        _weight_sum(ctx, p)
+        _level1_sums(ctx, p)
+        _score_sum(ctx, p)
+
+
+def _budget_weight(p: Project) -> Decimal:
+    """The 预算执行率 weight to add to the rows' weights: its *weight*, never its score, and
+    nothing when a 预算执行率 row among the indicators already carries it."""
+    b = p.budget
+    if b is None or b.weight is None or any("预算执行率" in squash(r.indicator) for r in p.rows):
+        return Decimal(0)
+    return b.weight
+
+
+def _weight_sum(ctx: Ctx, p: Project) -> None:
+    rules = ctx.rules
+    if p.total is None:
+        # Without a 总分 row the table may be cut off (a page ends): the sum proves nothing.
+        ctx.skip("ARITHMETIC_ERROR", "无总分行，分值合计无从核对")
+        return
+    ctx.checked("ARITHMETIC_ERROR")
+    missing = [r for r in p.rows if r.weight is None]
+    wsum = sum((r.weight for r in p.rows if r.weight is not None), Decimal(0))
+    total_w = p.total.weight if p.total.weight is not None else rules.total_weight
+    bw = _budget_weight(p)
+    if wsum == total_w or wsum + bw == total_w:
+        return
+    gap = f"（{len(missing)} 个指标未填分值）" if missing else ""
+    plus = f"（加预算执行率分值 {fmt(bw)} 分为 {fmt(wsum + bw)}）" if bw else ""
+    by_level = {}
+    for r in p.rows:
+        key = squash(r.level1) or "未标一级指标"
+        by_level[key] = by_level.get(key, Decimal(0)) + (r.weight or 0)
+    defaults = "、".join(f"{k} {fmt(v)}" for k, v in rules.level1_weights.items())
+    ctx.add("ARITHMETIC_ERROR", p, None,
+            f"“{p.name}”各指标分值合计 {fmt(wsum)}{gap}{plus}，与总分值 {fmt(total_w)} 不符"
+            f"（各一级指标分值：{'、'.join(f'{k} {fmt(v)}' for k, v in by_level.items())}；默认权重为 {defaults}）。",
+            weight_sum=wsum, total_weight=total_w, budget_weight=bw, level1_sums=by_level,
+            default_weights=rules.level1_weights)
+
+
+def _level1_sums(ctx: Ctx, p: Project) -> None:
+    for level1, declared in p.level1_weights.items():
+        got = sum((r.weight or 0 for r in p.rows if squash(r.level1) == squash(level1)), Decimal(0))
+        if got and got != declared:
             ctx.add("ARITHMETIC_ERROR", p, None,
-                    f"“{p.name}”总分填报 {fmt(p.total.score)}，各指标得分合计为 {fmt(ssum)}"
-                    f"{'（含预算执行率得分为 ' + fmt(with_budget) + '）' if b and b.score is not None else ''}。",
-                    score_sum=ssum, reported_total=p.total.score)
+                    f"“{p.name}”的“{level1}”标明 {fmt(declared)} 分，其下各指标分值合计却为 {fmt(got)} 分。",
+                    level1=level1, declared=declared, sum=got)
+
+
+def _score_sum(ctx: Ctx, p: Project) -> None:
+    rules, b = ctx.rules, p.budget
+    if p.total is None or p.total.score is None:
+        ctx.skip("ARITHMETIC_ERROR", "无总分行")
+        return
+    scores = [r.score for r in p.rows]
+    if any(s is None for s in scores):
+        ctx.skip("ARITHMETIC_ERROR", "部分指标缺少得分")
+        return
+    ctx.checked("ARITHMETIC_ERROR")
+    ssum = sum(scores, Decimal(0))  # type: ignore[arg-type]
+    with_budget = ssum + (b.score if b and b.score is not None and _budget_weight(p) else 0)
+    if abs(ssum - p.total.score) > rules.score_tolerance and abs(with_budget - p.total.score) > rules.score_tolerance:
+        ctx.add("ARITHMETIC_ERROR", p, None,
+                f"“{p.name}”总分填报 {fmt(p.total.score)}，各指标得分合计为 {fmt(ssum)}"
+                f"{'（含预算执行率得分为 ' + fmt(with_budget) + '）' if with_budget != ssum else ''}。",
+                score_sum=ssum, reported_total=p.total.score)
