@@ -48,7 +48,7 @@ def squash(text: str | None) -> str:
     return re.sub(r"\s+", "", normalise_text(text))
 
 
-def number(d: Decimal | int | float | None, places: int = CELL_PLACES) -> str:
+def number(d: Decimal | float | None, places: int = CELL_PLACES) -> str:
     """A figure as a reviewer writes it: half-up to ``places`` decimals, no trailing zeros, no exponent."""
     if d is None:
         return "—"

@@ -15,8 +15,17 @@ from pydantic import BaseModel
 
 from reviewer.text import normalise_text, phrases, squash
 
-__all__ = ["Value", "normalise_text", "to_decimal", "parse_value", "is_plain_number", "years_in", "is_reverse",
-           "comparable", "completion"]
+__all__ = [
+    "Value",
+    "comparable",
+    "completion",
+    "is_plain_number",
+    "is_reverse",
+    "normalise_text",
+    "parse_value",
+    "to_decimal",
+    "years_in",
+]
 
 Comparator = Literal[">=", "<=", ">", "<", "="]
 Kind = Literal["quantitative", "qualitative", "date", "empty"]

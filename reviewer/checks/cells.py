@@ -9,7 +9,7 @@ import re
 from rapidfuzz import fuzz
 
 from reviewer.checks import natures as nat
-from reviewer.checks.base import Ctx, check, rows, values
+from reviewer.checks.base import Ctx, check, fmt, rows, values
 from reviewer.model import IndicatorRow, Project
 from reviewer.text import phrases, squash
 
@@ -44,25 +44,27 @@ def empty_actual(ctx: Ctx) -> None:
 def _empty_actual_message(r: IndicatorRow) -> tuple[str, dict] | None:
     target, actual = values(r)
     same = squash(r.actual) == squash(r.target)
-    if actual.kind == "empty":
-        if target.kind == "empty":
-            return (f"“{r.indicator}”没有指标值也没有实际完成值，却得分 {r.score} 分，无法判断完成情况，"
-                    f"请补填指标值与实际完成值，或说明得分依据。", {"reason": "blank_row_scored"})
-        return f"“{r.indicator}”的实际完成值为空，无法判断完成情况，请填写可核实的实际数值。", {}
     tail = f"（指标值为“{target.text}”）" if target.text else ""
+    if actual.kind == "empty" and target.kind == "empty":
+        msg = (f"“{r.indicator}”没有指标值也没有实际完成值，却得分 {fmt(r.score)} 分，无法判断完成情况，"
+               f"请补填指标值与实际完成值，或说明得分依据。")
+        return msg, {"reason": "blank_row_scored"}
+    if actual.kind == "empty":
+        return f"“{r.indicator}”的实际完成值为空，无法判断完成情况，请填写可核实的实际数值。", {}
     if actual.is_bare_done:
-        return (f"“{r.indicator}”的实际完成值只写“{actual.text}”，没有可衡量的数值{tail}，"
-                f"请填写实际完成的数量、比例或时间。", {"reason": "bare_done"})
+        msg = f"“{r.indicator}”的实际完成值只写“{actual.text}”，没有可衡量的数值{tail}，请填写实际完成的数量、比例或时间。"
+        return msg, {"reason": "bare_done"}
     if actual.is_as_expected and _figure_due(r):
-        return (f"“{r.indicator}”的实际完成值只写“{actual.text}”，是笼统的完成表述{tail}，"
-                f"应填写实际达到的数值。", {"reason": "as_expected"})
+        msg = f"“{r.indicator}”的实际完成值只写“{actual.text}”，是笼统的完成表述{tail}，应填写实际达到的数值。"
+        return msg, {"reason": "as_expected"}
     if target.kind == "quantitative" and actual.kind == "qualitative" and not same:
-        return (f"“{r.indicator}”的指标值为定量的“{target.text}”，实际完成值却是文字表述“{actual.text[:30]}”，"
-                f"请填写与指标值同口径的实际数值。", {"reason": "slogan"})
+        msg = (f"“{r.indicator}”的指标值为定量的“{target.text}”，实际完成值却是文字表述“{actual.text[:30]}”，"
+               f"请填写与指标值同口径的实际数值。")
+        return msg, {"reason": "slogan"}
     if actual.kind == "qualitative" and nat.asks_for_figure(r.indicator, r.level2) and not same \
             and not re.search(r"\d", actual.text):
-        return (f"“{r.indicator}”应以数值衡量，实际完成值却是文字表述“{actual.text[:30]}”，没有可核实的数值。",
-                {"reason": "slogan"})
+        msg = f"“{r.indicator}”应以数值衡量，实际完成值却是文字表述“{actual.text[:30]}”，没有可核实的数值。"
+        return msg, {"reason": "slogan"}
     return None
 
 
@@ -89,7 +91,7 @@ def actual_copies_target(ctx: Ctx) -> None:
 def _states_intent(target: str | None) -> bool:
     """A sentence of what should happen ("保质保量完成", "完工及时率"), not a copied noun answer."""
     t = squash(target)
-    return len(t) >= 10 or t.endswith("率") or any(w in t for w in phrases("target", "intent"))
+    return len(t) >= 4 and (len(t) >= 10 or t.endswith("率") or any(w in t for w in phrases("target", "intent")))
 
 
 @check
@@ -135,13 +137,14 @@ def _unmeasurable(r: IndicatorRow) -> tuple[str, str] | None:
 
 def _needs_number(r: IndicatorRow, tgt: str) -> bool:
     """A qualitative target where a figure is due: a rate/count/amount by its name (unless the
-    sentence carries the figure), a 成本 target without an amount, a 数量 target that only says
-    "done" (a level such as 市级保护单位 is an answer)."""
+    sentence carries the figure), a 成本 target without an amount, an output (产出) target that
+    only says "done" (a level such as 市级保护单位 is an answer)."""
     if re.search(r"\d", tgt):
         return False
     if nat.ends_with_any(r.indicator, "numeric.suffixes") or squash(r.level2).startswith("成本"):
         return True
-    return squash(r.level2).startswith("数量") and tgt.rstrip("。.！!") in phrases("completion", "done")
+    output = squash(r.level1).startswith("产出") or squash(r.level2).startswith(("数量", "质量"))
+    return output and tgt.rstrip("。.！!") in phrases("completion", "done")
 
 
 @check
@@ -197,7 +200,9 @@ def _category_problem(r: IndicatorRow) -> str | None:
     """Why the row is misfiled ("" when it fits), or None when its nature is unknown."""
     l1, l2, ind = squash(r.level1), squash(r.level2), r.indicator
     satisfaction = nat.has_any(ind, "category.satisfaction")
-    if satisfaction and l2 and "满意" not in l2 and "满意" not in l1:
+    # Only a satisfaction *rate* belongs under 满意度指标; "市民对空气质量改善的满意程度" may
+    # measure a social effect.
+    if nat.ends_with_any(ind, "category.satisfaction_rate") and l2 and "满意" not in l2 and "满意" not in l1:
         return f"满意度类指标“{r.indicator}”应放在“满意度指标”下，却归在“{r.level2}”。"
     if "满意" in l1 or "满意" in l2:
         if satisfaction or nat.has_any(ind, "category.satisfaction_proxy"):

@@ -6,8 +6,8 @@ import re
 from decimal import Decimal
 
 from reviewer.checks.base import Ctx, check, fmt, pct, rows, values
-from reviewer.checks.natures import is_capped_rate
-from reviewer.text import normalise_text
+from reviewer.checks.natures import is_capped_rate, is_cost_ceiling
+from reviewer.text import normalise_text, squash
 from reviewer.text import squash as norm
 from reviewer.values import parse_value, years_in
 
@@ -33,6 +33,30 @@ def execution_rate_row(ctx: Ctx) -> None:
                     f"指标行“预算执行率”实际完成值填 {r.actual}，但项目资金表的执行率为 {pct(rate)}"
                     f"（{fmt(b.spent) if b else '—'}/{fmt(b.full) if b else '—'}），两处不一致。",
                     row_rate=actual.scaled, table_rate=rate)
+
+
+@check
+def cost_row_reports_budget(ctx: Ctx) -> None:
+    """A 成本 row whose actual is the year's budget while the funding table shows less was spent:
+    the budget was copied in, not the cost incurred."""
+    for p, r in rows(ctx.doc):
+        b = p.budget
+        if not squash(r.level2).startswith("成本") or not is_cost_ceiling(r.indicator):
+            continue
+        _, actual = values(r)
+        if b is None or b.full is None or b.spent is None or actual.kind != "quantitative" or actual.percent \
+                or (actual.unit and "/" in actual.unit):
+            ctx.skip("INCONSISTENT_FIGURES", "成本行无法对照资金表执行数")
+            continue
+        ctx.checked("INCONSISTENT_FIGURES")
+        tol = abs(b.full) * ctx.rules.money_tolerance
+        # The cell may be in 元 or in the table's 万元: either reading may match the budget.
+        readings = {x for x in (actual.number, actual.scaled) if x is not None}
+        if any(abs(x - b.full) <= tol for x in readings) and b.full - b.spent > tol:
+            ctx.add("INCONSISTENT_FIGURES", p, r,
+                    f"成本指标“{r.indicator}”实际完成值填 {r.actual}，等于全年预算数 {fmt(b.full)}，"
+                    f"但资金表全年执行数为 {fmt(b.spent)}，实际成本应按执行数填报。",
+                    budget=b.full, spent=b.spent)
 
 
 @check

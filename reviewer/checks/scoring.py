@@ -3,64 +3,14 @@ UNEXPLAINED_DEVIATION, FULL_SCORE_ON_SHORTFALL, and ARITHMETIC_ERROR (rows, 执�
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from decimal import Decimal
 
 from reviewer.checks.base import Ctx, check, explanation_missing, fmt, fmt_c, pct, rows, values
+from reviewer.checks.deviation import Deviation, deviation
 from reviewer.checks.rules import BAND_NAMES
 from reviewer.model import IndicatorRow, Project
-from reviewer.text import phrases, squash
-from reviewer.values import Value, completion, is_reverse, qualitative_grade
-
-
-def _says_missed(text: str) -> bool:
-    t = squash(text)
-    return any(w in t for w in phrases("completion", "missed"))
-
-
-@dataclass
-class Deviation:
-    kind: str  # "met" | "short" | "over" | "unknown"
-    ratio: Decimal | None
-    reverse: bool
-    reason: str = ""  # why unknown
-
-
-def deviation(row: IndicatorRow, ctx: Ctx) -> Deviation:
-    """How the actual compares with the target, direction-aware, within the rules' tolerance."""
-    target, actual = values(row)
-    reverse = is_reverse(row.indicator, row.level2, target)
-    if actual.kind == "empty":
-        return Deviation("unknown", None, reverse, "完成值为空")
-    if actual.kind == "qualitative" and _says_missed(actual.text):
-        return Deviation("short", None, reverse)
-    if target.kind == "date" and actual.kind == "date":
-        return _date_deviation(target, actual, reverse)
-    if target.kind != "quantitative":
-        return Deviation("unknown", None, reverse, "指标值为定性表述")
-    if actual.kind != "quantitative":
-        return Deviation("unknown", None, reverse, "完成值不是数值")
-    ratio = completion(target, actual, reverse)
-    if ratio is None:
-        return Deviation("unknown", None, reverse, "指标值与完成值单位不一致")
-    t, a = target.scaled, actual.scaled
-    assert t is not None and a is not None
-    tol = ctx.rules.rate_tolerance if target.percent else abs(t) * ctx.rules.money_tolerance
-    gap = (t - a) if not reverse else (a - t)
-    if target.comparator == ">" and a <= t or target.comparator == "<" and a >= t:
-        return Deviation("short", ratio, reverse)
-    if gap > tol:
-        return Deviation("short", ratio, reverse)
-    if not reverse and target.comparator in {">=", ">", None, "="} and ratio >= ctx.rules.over_ratio:
-        return Deviation("over", ratio, reverse)
-    return Deviation("met", ratio, reverse)
-
-
-def _date_deviation(target: Value, actual: Value, reverse: bool) -> Deviation:
-    ty, tm = target.year or actual.year or 0, target.month or 12
-    ay, am = actual.year or target.year or 0, actual.month or 12
-    return Deviation("short" if (ay, am) > (ty, tm) else "met", None, True)
+from reviewer.text import squash
+from reviewer.values import qualitative_grade
 
 
 def _cells(row: IndicatorRow) -> str:
@@ -85,7 +35,7 @@ def deductions_and_deviations(ctx: Ctx) -> None:
     if ctx.doc.kind == "targets":
         return
     for p, r in rows(ctx.doc):
-        dev = deviation(r, ctx)
+        dev = deviation(r, ctx.rules)
         scored = r.weight is not None and r.score is not None
         # Whether a score equals its weight is exact: 1.9 of 2 is a deduction, not full marks.
         if not scored:
