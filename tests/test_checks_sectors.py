@@ -9,8 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from conftest import SEEDS
+
 from reviewer.checks import run_checks
 from reviewer.checks.rules import DEFAULT_RULES, KNOWN_KEYS, load_rules
 from reviewer.draft import draft_document
@@ -65,7 +65,7 @@ def test_partial_score_is_a_deduction_never_full_marks(expected):
     near = row.model_copy(update={"score": Decimal("5.9")})
     found = codes(review(near))
     assert "FULL_SCORE_ON_SHORTFALL" not in found and "UNEXPLAINED_DEDUCTION" in found
-    full = row.model_copy(update={"score": Decimal("6")})
+    full = row.model_copy(update={"score": Decimal(6)})
     assert "FULL_SCORE_ON_SHORTFALL" in codes(review(full))
 
 
