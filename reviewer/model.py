@@ -122,6 +122,26 @@ class Project(_Model):
     where: str | None = Field(default=None, exclude=True)
 
 
+class DroppedRow(_Model):
+    where: str
+    text: str
+    reason: str  # Chinese, for the reviewer
+
+
+class TableParse(_Model):
+    """How one table was read: the parse report a reviewer checks before trusting the rows."""
+
+    project_id: str | None = None
+    table: str  # the project or table it belongs to
+    where: str = ""
+    columns: dict[str, str] = {}  # header text → role
+    unrecognised: list[str] = []  # header cells no role knows
+    inferred: dict[str, str] = {}  # role → why it was inferred without a header word
+    missing: list[str] = []  # roles a check needs that this table has no column for
+    rows: int = 0
+    dropped: list[DroppedRow] = []
+
+
 class Finding(_Model):
     id: str
     code: str
@@ -160,6 +180,7 @@ class Document(_Model):
     findings: list[Finding] = []
     coverage: dict[str, CoverageEntry] = {}
     drafts: list[Draft] | None = None
+    parse: list[TableParse] = []
     paragraphs: list[Paragraph] = Field(default_factory=list, exclude=True)  # narrative text
 
 

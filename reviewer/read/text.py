@@ -16,6 +16,7 @@ from charset_normalizer import from_bytes
 
 from reviewer.errors import InputError
 from reviewer.model import Cell, Grid, Paragraph, RawDocument
+from reviewer.read.vertical import find_header, rows_after_header
 from reviewer.settings import MAX_CELLS
 
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
@@ -101,6 +102,9 @@ def parse_lines(lines: list[str]) -> list[Grid | Paragraph]:
         elif _PIPE_ROW.match(line):
             grid, i = _pipe_block(lines, i)
             blocks.append(grid)
+        elif (found := _cell_per_line_block(lines, i)) is not None:
+            grid, i = found
+            blocks.append(grid)
         else:
             blocks.append(Paragraph(text=line.strip(), where=f"line {i + 1}"))
             i += 1
@@ -148,6 +152,31 @@ def _pipe_block(lines: list[str], i: int) -> tuple[Grid, int]:
         rows.append([Cell(text=c.strip(), where=f"line {i + 1}") for c in body.split("|")])
         i += 1
     return Grid(rows=rows, where=f"line {start + 1}"), i
+
+
+def _cell_per_line_block(lines: list[str], i: int) -> tuple[Grid, int] | None:
+    """A table printed one cell per line (indented or not) whose header starts at line ``i``."""
+    head = [_clean(x).strip() for x in lines[i:i + 40]]
+    hit = find_header(head)
+    if hit is None or hit[0] != 0:
+        return None
+    cells = [_clean(x).strip() for x in lines[i:]]
+    rows, end = rows_after_header(cells, 0, hit[1])
+    grid_rows: list[list[Cell]] = []
+    k = i
+    for row in rows:
+        while k < len(lines) and _clean(lines[k]).strip() != row[0] and not row[0]:
+            break
+        grid_rows.append([Cell(text=c, where=f"line {i + 1}") for c in row])
+    # Line numbers: the first non-empty cell of each row, found in order.
+    cursor = i
+    for row in grid_rows:
+        for c in row:
+            if c.text:
+                while cursor < i + end and _clean(lines[cursor]).strip() != c.text:
+                    cursor += 1
+                c.where = f"line {cursor + 1}"
+    return Grid(rows=grid_rows, where=f"line {i + 1}"), i + end
 
 
 def _vertical_block(lines: list[str], i: int) -> tuple[Grid, int]:
