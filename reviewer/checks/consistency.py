@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from reviewer.checks.base import Ctx, check, fmt, pct, rows, values
 from reviewer.checks.natures import is_capped_rate, is_cost_ceiling
-from reviewer.text import normalise_text, squash
-from reviewer.text import squash as norm
+from reviewer.text import normalise_text, phrases, squash
 from reviewer.values import parse_value, years_in
+from reviewer.vocab import alternation
 
 FUND_DOC = re.compile(r"[\u4e00-\u9fff]{1,3}财[\u4e00-\u9fff]{1,2}[\[【〔(（]\s*(\d{4})\s*[\]】〕)）]\s*(\d+)\s*号")
 
@@ -18,7 +18,7 @@ FUND_DOC = re.compile(r"[\u4e00-\u9fff]{1,3}财[\u4e00-\u9fff]{1,2}[\[【〔(（
 def execution_rate_row(ctx: Ctx) -> None:
     """A 预算执行率 row must agree with the funding table."""
     for p, r in rows(ctx.doc):
-        if "预算执行率" not in norm(r.indicator):
+        if "预算执行率" not in squash(r.indicator):
             continue
         b = p.budget
         rate = b.rate if b and b.rate is not None else (b.spent / b.full if b and b.full and b.spent is not None else None)
@@ -66,7 +66,7 @@ def impossible_or_mixed_units(ctx: Ctx) -> None:
         if actual.kind != "quantitative":
             continue
         ctx.checked("INCONSISTENT_FIGURES")
-        ind = norm(r.indicator)
+        ind = squash(r.indicator)
         if actual.percent and actual.scaled is not None and actual.scaled > 1 and is_capped_rate(ind):
             ctx.add("INCONSISTENT_FIGURES", p, r, f"“{r.indicator}”的实际完成值 {r.actual} 超过 100%，该比率不可能超过 100%。")
         elif target.kind == "quantitative" and target.unit and actual.unit and target.base_unit != actual.base_unit:
@@ -125,7 +125,7 @@ def same_indicator_two_tables(ctx: Ctx) -> None:
         return
     first: dict[str, tuple] = {}
     for p, r in rows(ctx.doc):
-        key = norm(r.indicator)
+        key = squash(r.indicator)
         if key not in first:
             first[key] = (p, r)
             continue
@@ -147,7 +147,7 @@ def _same_value(a: str, b: str, ctx: Ctx) -> bool:
     va, vb = parse_value(a), parse_value(b)
     if va.kind == vb.kind == "quantitative" and va.scaled is not None and vb.scaled is not None:
         return abs(va.scaled - vb.scaled) <= ctx.rules.rate_tolerance and va.comparator == vb.comparator
-    return norm(a).strip("()（）") == norm(b).strip("()（）")
+    return squash(a).strip("()（）") == squash(b).strip("()（）")
 
 
 @check
@@ -173,11 +173,18 @@ def year_mismatch(ctx: Ctx) -> None:
         for field, text in (("purpose", p.purpose), ("achieved", p.achieved)):
             # Years long before the report are citations of policies ("2009年出台"), not periods.
             bad = [y for y in years_in(text) if y >= year - 5
-                   and (y != year if strict else y < year - 1 or y > year + 1)]
+                   and (y != year if strict else y < year - 1 or y > year + 1)
+                   and not (y == year - 1 and _cites_last_year(text, y))]
             if bad:
                 ctx.add("YEAR_MISMATCH", p, None,
                         f"“{p.name}”的{_FIELD[field]}写到 {bad[0]} 年，与报告年度 {year} 年不符。",
                         field=field, year_found=bad[0], report_year=year, text=text)
+
+
+def _cites_last_year(text: str | None, y: int) -> bool:
+    """"结转2024年…资金" in a 2025 plan speaks of last year's money, not of the period."""
+    cues = alternation(list(phrases("year", "last_year_cues")))
+    return bool(re.search(rf"(?:{cues})\D{{0,4}}{y}\s*年", normalise_text(text)))
 
 
 _FIELD = {"target": "指标值", "actual": "实际完成值", "indicator": "指标名称", "description": "指标说明",
