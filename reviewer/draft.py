@@ -122,12 +122,13 @@ def draft_document(doc: Document, *, client=None, project_ids: set[str] | None =
 
 
 def run_draft_command(path: Path, *, project: str | None, row: str | None, fmt: str, use_llm: bool,
-                      stats: bool) -> None:
+                      stats: bool, use_corpus: bool = True, corpus_dir: Path | None = None) -> None:
     """`reviewer draft`: parse, check, draft, print ``reviewer.drafts/1`` (or readable text)."""
     from reviewer.review import review_paths
 
-    # The pipeline without corpus or LLM: findings get the same ids as `reviewer review`.
-    result = review_paths([path], use_corpus=False, llm=False)
+    # The review pipeline with the same corpus choice as `reviewer review`: every critique's
+    # finding_id is the id that command prints (rule findings keep theirs either way).
+    result = review_paths([path], use_corpus=use_corpus, corpus_dir=corpus_dir, llm=False)
     if result.errors:
         raise InputError(result.errors[0].message, result.errors[0].source)
     doc = result.documents[0]

@@ -68,9 +68,15 @@ def review_paths(
 
 
 def number_findings(doc: Document) -> None:
-    """Give findings stable ids f1, f2 … in document order (project, row, code)."""
+    """Give findings ids f1, f2 … once, at the end of the pipeline: first the rule checks' findings
+    in document order (project, row, code), then the corpus comparisons'. The rule findings do
+    not depend on the corpus, so they keep their ids with or without it (`reviewer draft` and
+    `reviewer review` agree)."""
+    from reviewer.checks.base import SIMILARITY_CODES
+
     order = {p.id: i for i, p in enumerate(doc.projects)}
     row_order = {r.id: j for p in doc.projects for j, r in enumerate(p.rows)}
-    doc.findings.sort(key=lambda f: (order.get(f.project_id or "", -1), row_order.get(f.row_id or "", -1), f.code))
+    doc.findings.sort(key=lambda f: (f.code in SIMILARITY_CODES, order.get(f.project_id or "", -1),
+                                     row_order.get(f.row_id or "", -1), f.code))
     for n, f in enumerate(doc.findings, 1):
         f.id = f"f{n}"

@@ -22,6 +22,11 @@ SEVERITY: dict[str, str] = {
     "DUPLICATE_INDICATOR_SET": "warning", "EXACT_THRESHOLD_PATTERN": "info",
 }
 
+# Codes found by comparing rows with other projects and the corpus (reviewer.similarity), not
+# by the rules table: their findings depend on what else is compared.
+SIMILARITY_CODES = frozenset({"MISPLACED_INDICATOR", "DUPLICATE_INDICATOR_SET", "GENERIC_INDICATOR",
+                              "BOILERPLATE_EXPLANATION", "EXACT_THRESHOLD_PATTERN"})
+
 
 @dataclass
 class Ctx:
