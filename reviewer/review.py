@@ -26,8 +26,10 @@ def review_paths(
     corpus_dir: str | Path | None = None,
     llm: bool = False,
     progress: Progress | None = None,
+    leave_out_same_name: bool = False,
 ) -> ReviewResult:
-    """Review every file; a bad file becomes a ReviewError and the rest carry on."""
+    """Review every file; a bad file becomes a ReviewError and the rest carry on.
+    ``leave_out_same_name``: a corpus file named like a reviewed file is that file (eval)."""
     from reviewer.checks import run_checks
     from reviewer.read import expand_paths
 
@@ -52,7 +54,8 @@ def review_paths(
             progress(0.8, "与历史报告库比对" if use_corpus else "报告内部比对")
         from reviewer.similarity import run_similarity
 
-        run_similarity(result.documents, corpus_dir=corpus_dir, progress=progress, use_corpus=use_corpus)
+        run_similarity(result.documents, corpus_dir=corpus_dir, progress=progress, use_corpus=use_corpus,
+                       leave_out_same_name=leave_out_same_name)
     for doc in result.documents:
         number_findings(doc)
     if llm and result.documents:
