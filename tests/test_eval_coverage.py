@@ -4,11 +4,12 @@ with its own copy in the corpus."""
 from __future__ import annotations
 
 from conftest import seed
+from test_eval import PENSION, make_dataset, project_text
+
 from reviewer import corpus as C
 from reviewer.corpus import content_signature, file_sha256
 from reviewer.evaluate import render_text, run_eval
 from reviewer.review import parse_path
-from test_eval import PENSION, make_dataset, project_text
 
 
 def test_eval_reports_rows_not_checked_per_code(tmp_path):
