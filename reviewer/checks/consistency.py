@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 from reviewer.checks.base import Ctx, check, fmt, pct, rows, values
-from reviewer.checks.natures import is_capped_rate, is_cost_ceiling
+from reviewer.checks.natures import NATURE_UNKNOWN, is_capped_rate, is_cost_ceiling, rate_direction
 from reviewer.text import normalise_text, phrases, squash
 from reviewer.values import parse_value, years_in
 from reviewer.vocab import alternation
@@ -65,9 +65,14 @@ def impossible_or_mixed_units(ctx: Ctx) -> None:
         target, actual = values(r)
         if actual.kind != "quantitative":
             continue
-        ctx.checked("INCONSISTENT_FIGURES")
         ind = squash(r.indicator)
-        if actual.percent and actual.scaled is not None and actual.scaled > 1 and is_capped_rate(ind):
+        over_100 = actual.percent and actual.scaled is not None and actual.scaled > 1
+        if over_100 and not is_capped_rate(ind) and rate_direction(ind) is None:
+            # 完成率 may pass 100 %, 覆盖率 may not; a rate the vocabulary does not know is not judged.
+            ctx.skip("INCONSISTENT_FIGURES", NATURE_UNKNOWN)
+            continue
+        ctx.checked("INCONSISTENT_FIGURES")
+        if over_100 and is_capped_rate(ind):
             ctx.add("INCONSISTENT_FIGURES", p, r, f"“{r.indicator}”的实际完成值 {r.actual} 超过 100%，该比率不可能超过 100%。")
         elif target.kind == "quantitative" and target.unit and actual.unit and target.base_unit != actual.base_unit:
             ctx.add("INCONSISTENT_FIGURES", p, r,

@@ -24,7 +24,7 @@ def score_over_weight(ctx: Ctx) -> None:
             ctx.skip("SCORE_OVER_WEIGHT", "分值或得分缺失")
             continue
         ctx.checked("SCORE_OVER_WEIGHT")
-        if r.score > r.weight + ctx.rules.score_tolerance:
+        if r.score > r.weight:  # exact: a score either exceeds its weight or it does not
             ctx.add("SCORE_OVER_WEIGHT", p, r,
                     f"“{r.indicator}”得分 {fmt(r.score)} 超过其分值 {fmt(r.weight)}，得分不能高于分值。",
                     excess=r.score - r.weight)
