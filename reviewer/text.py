@@ -7,6 +7,7 @@ the xlsx; a figure the tool computes is rounded half-up to two decimals ("80.56%
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
@@ -78,8 +79,6 @@ def _empty(kind: str, _vocab_dir: str | None) -> frozenset[str]:
 
 
 def _vocab_dir() -> str | None:
-    import os
-
     return os.environ.get("REVIEWER_VOCAB") or None
 
 

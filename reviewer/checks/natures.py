@@ -23,7 +23,12 @@ def _data(_vocab_dir: str | None) -> dict[str, Any]:
 
 
 def _words(path: str) -> tuple[str, ...]:
-    node: Any = _data(os.environ.get("REVIEWER_VOCAB") or None)
+    return _words_in(path, os.environ.get("REVIEWER_VOCAB") or None)
+
+
+@lru_cache(maxsize=128)
+def _words_in(path: str, vocab_dir: str | None) -> tuple[str, ...]:
+    node: Any = _data(vocab_dir)
     for key in path.split("."):
         node = node[key]
     return tuple(sorted({squash(w) for w in node}, key=len, reverse=True))
