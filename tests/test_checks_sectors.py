@@ -289,3 +289,25 @@ def test_one_empty_vocabulary(monkeypatch, tmp_path):
     (tmp_path / "phrases.toml").write_text('[empty]\nexplanation = ["见附件"]\n', encoding="utf-8")
     monkeypatch.setenv("REVIEWER_VOCAB", str(tmp_path))
     assert is_empty_explanation("见附件")
+
+
+@pytest.mark.parametrize("level2, indicator, target, wrong", [
+    ("数量指标", "新建农村公路里程", "≤100公里", True),  # transport: a deliverable
+    ("数量指标", "公路养护里程", "≤500公里", True),
+    ("质量指标", "适龄儿童疫苗接种率", "≤95%", True),  # health: a rate to raise
+    ("质量指标", "投诉处理率", "≤90%", True),
+    ("质量指标", "孕产妇死亡率", "≤10/10万", False),  # a rate to lower
+    ("社会效益指标", "交通事故死亡人数", "≤10人", False),
+    ("数量指标", "救助人次", "≤1000人次", True),  # social assistance: beneficiaries
+    ("成本指标", "门诊次均费用", "≤200元", False),
+])
+def test_direction_on_other_sectors(level2, indicator, target, wrong):
+    row = IndicatorRow(id="p1.r1", level1="产出指标", level2=level2, indicator=indicator, target=target)
+    doc = review(row, kind="targets")
+    assert ("DIRECTION_ERROR" in codes(doc)) is wrong
+    assert doc.coverage["DIRECTION_ERROR"].checked == 1
+
+
+def test_cost_floor_in_health_is_a_direction_error():
+    row = IndicatorRow(id="p1.r1", level1="产出指标", level2="成本指标", indicator="门诊次均费用", target="≥200元")
+    assert "DIRECTION_ERROR" in codes(review(row, kind="targets"))
