@@ -98,12 +98,38 @@ def _table(result: ReviewResult, width: int | None) -> str:
                           (r.indicator[:18] if r else "（整表）"), (r.target or "")[:12] if r else "",
                           (r.actual or "")[:12] if r else "", f.message)
         console.print(table)
+        for line in parse_lines(doc):
+            console.print(f"[dim]{line}[/dim]")
         skipped = {c: v.skipped for c, v in doc.coverage.items() if v.skipped}
         if skipped:
             parts = [f"{code_name(c)}：" + "、".join(f"{k} {n} 行" for k, n in s.items()) for c, s in skipped.items()]
             console.print("[dim]未能检查：" + "；".join(parts) + "[/dim]")
         console.print()
     return console.export_text()
+
+
+def parse_lines(doc) -> list[str]:
+    """The parse report in a reviewer's words: one line per table that needs a look."""
+    from reviewer import vocab
+
+    names = vocab.load("headers")["role_names"]
+    out = []
+    for rep in doc.parse:
+        parts = [f"读取“{rep.table}”：{rep.rows} 行，识别列 " + "、".join(
+            f"{text}→{names.get(role, role)}" for text, role in rep.columns.items())]
+        if rep.unrecognised:
+            parts.append("未识别的列：" + "、".join(rep.unrecognised))
+        if rep.inferred:
+            parts.append("；".join(rep.inferred.values()))
+        if rep.missing:
+            parts.append("无" + "、".join(names.get(r, r) for r in rep.missing) + "列")
+        if rep.dropped:
+            reasons: dict[str, int] = {}
+            for d in rep.dropped:
+                reasons[d.reason] = reasons.get(d.reason, 0) + 1
+            parts.append("略过 " + "、".join(f"{r} {n} 行" for r, n in reasons.items()))
+        out.append("；".join(parts))
+    return out
 
 
 _KIND = {"project_selfeval": "项目支出自评表", "department_selfeval": "部门整体支出自评表",

@@ -46,6 +46,7 @@ def review_paths(
             result.errors.append(ReviewError(source=str(path), message=err.message))
             continue
         run_checks(doc)
+        note_unread_columns(doc)
         result.documents.append(doc)
     if result.documents:
         # Without the corpus, the reports are still compared with themselves and each other
@@ -68,6 +69,25 @@ def review_paths(
     if progress:
         progress(1.0, "完成")
     return result
+
+
+def note_unread_columns(doc: Document) -> None:
+    """A table with header cells the reader did not know and no column for a role a check
+    needs: that check says so in coverage, so the table is never reported as clean."""
+    from reviewer import vocab
+    from reviewer.model import CoverageEntry
+
+    needs = vocab.load("headers")["needs"]
+    names = vocab.load("headers")["role_names"]
+    for rep in doc.parse:
+        if not rep.unrecognised or not rep.rows:
+            continue
+        reason = f"列未识别（{'、'.join(rep.unrecognised[:3])}），缺少{{}}列"
+        for role in rep.missing:
+            for code in needs.get(role, []):
+                entry = doc.coverage.setdefault(code, CoverageEntry())
+                key = reason.format(names.get(role, role))
+                entry.skipped[key] = entry.skipped.get(key, 0) + rep.rows
 
 
 def number_findings(doc: Document) -> None:

@@ -99,5 +99,5 @@ def read_path(path: str | Path) -> RawDocument:
         raise
     except (MemoryError, RecursionError):
         raise InputError("文件结构异常（过大或嵌套过深），已拒绝读取", src) from None
-    except Exception as exc:  # a parser library failing on a corrupt file
+    except Exception as exc:  # noqa: BLE001 - a parser library failing on a corrupt file
         raise InputError(f"文件无法解析（{type(exc).__name__}），可能已损坏", src) from None

@@ -13,8 +13,9 @@ from collections import Counter
 
 from reviewer.errors import InputError
 from reviewer.model import Document, Grid, Paragraph, Project, RawDocument
-from reviewer.tables.interpret import State, finish, indicator_grid, paragraph
+from reviewer.tables.interpret import finish, indicator_grid, paragraph
 from reviewer.tables.layouts import is_project_list, read_project_list
+from reviewer.tables.state import State
 from reviewer.values import normalise_text, years_in
 from reviewer.vocab.headers import norm
 
@@ -50,6 +51,14 @@ def _nothing_found(st: State) -> str:
     unknown = [t for rep in st.reports.values() for t in rep.unrecognised]
     if unknown:
         return f"未找到可读取的绩效指标行（未识别的列：{'、'.join(unknown[:5])}）"
+    if st.near_miss is not None:
+        from reviewer import vocab
+
+        names = vocab.load("headers")["role_names"]
+        roles, cells = st.near_miss
+        known = "、".join(names.get(r, r) for r in roles)
+        extra = f"，未识别的列：{'、'.join(cells[:5])}" if cells else ""
+        return f"找到表头（{known}）但没有三级指标/指标名称列{extra}"
     return "未找到绩效指标表（需要含“三级指标/指标名称”和“指标值/完成值/分值/得分”等表头的表格）"
 
 

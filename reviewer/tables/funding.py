@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from reviewer.model import Budget
 from reviewer.tables.rows import is_mark
-from reviewer.vocab.headers import get, norm
 from reviewer.values import normalise_text, to_decimal
+from reviewer.vocab.headers import get, norm
 
 MONEY = ("initial", "full", "spent")
 _INLINE = re.compile(r"^(?P<label>[^\d:：]{2,12})[:：]\s*(?P<value>-?\d[\d,.]*\s*(万元|元|万|亿元)?)$")

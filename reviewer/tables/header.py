@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reviewer.vocab.headers import get, norm
 from reviewer.values import is_plain_number
+from reviewer.vocab.headers import get, norm
 
 VALUE_ROLES = {"target", "actual", "weight", "score", "grade_a"}
 NUMERIC_ROLES = ("weight", "score", "level_weight")
@@ -149,3 +149,13 @@ def refine_header(h: Header, cells: list[str]) -> bool:
         if i < len(h.texts):
             h.texts[i] = cells[i].strip()
     return True
+
+
+def near_miss(cells: list[str]) -> tuple[list[str], list[str]] | None:
+    """(roles found, header cells not known) for a row that looks like a header without an
+    indicator column: what to tell the reviewer when no table could be read."""
+    best, unknown = _roles(cells)
+    roles = set(best) - {"perf"}
+    if "indicator" in roles or len(VALUE_ROLES & roles) < 2:
+        return None
+    return sorted(roles, key=lambda r: best[r][0]), list(unknown.values())

@@ -8,56 +8,18 @@ following row is read by, until a 总分 row, a new title or a new header.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-from reviewer.model import Budget, Cell, DroppedRow, Grid, IndicatorRow, Paragraph, Project, TableParse, Total
+from reviewer.model import Cell, Grid, Paragraph, Project, TableParse, Total
 from reviewer.tables import funding
-from reviewer.tables.header import Header, detect_header, refine_header
-from reviewer.tables.rows import (
-    is_mark,
-    clean_indicator,
-    level_label,
-    is_goal,
-    label_only,
-    read_by_content,
-    read_positional,
-    to_number,
-)
-from reviewer.values import is_plain_number, normalise_text, to_decimal
-from reviewer.vocab.headers import get, level_family, level_weight, norm
+from reviewer.tables.header import Header, detect_header, near_miss, refine_header
+from reviewer.tables.indicators import indicator_row
+from reviewer.tables.rows import is_goal, to_number
+from reviewer.tables.state import State, new_project, strip_title
+from reviewer.values import is_plain_number, normalise_text
+from reviewer.vocab.headers import get, is_title, norm
 
-TITLE_SUFFIX = re.compile(r"(项目支出绩效自评表|绩效自评表|绩效目标表|自评表|绩效目标申报表|绩效目标批复表)$")
 CAPTION = re.compile(r"^表\d+([-－—]\d+)?")  # "表 3-2 各项指标得分情况表"
 YEAR_LINE = re.compile(r"^[（(]?\s*((?:19|20)\d{2})\s*年度?\s*[)）]?$")
-
-
-@dataclass
-class State:
-    doc_title: str | None = None
-    year: int | None = None
-    projects: list[Project] = field(default_factory=list)
-    reports: dict[int, TableParse] = field(default_factory=dict)  # id(project) → its parse report
-    pending_title: str | None = None
-    pending_label: str | None = None  # an identity label whose value is the next paragraph
-    current: Project | None = None
-    header: Header | None = None
-    header_row: int = -1  # index of the header row in the current grid
-    carry: dict[str, str | None] = field(default_factory=dict)
-    last_row: IndicatorRow | None = None
-    funding_cols: dict[str, int] | None = None
-    funding_width: int = 0
-    expect_purpose: bool = False
-    table_start: int = 0  # index in current.rows where the current header's rows begin
-
-    def report(self, p: Project) -> TableParse:
-        if id(p) not in self.reports:
-            self.reports[id(p)] = TableParse(table=p.name, where=p.where or "")
-        return self.reports[id(p)]
-
-    def drop(self, where: str, cells: list[str], reason: str) -> None:
-        if self.current is not None:
-            text = " | ".join(normalise_text(c) for c in cells if normalise_text(c))[:120]
-            self.report(self.current).dropped.append(DroppedRow(where=where, text=text, reason=reason))
 
 
 # ------------------------------------------------------------------ paragraphs
@@ -91,27 +53,12 @@ def paragraph(st: State, block: Paragraph) -> None:
         st.header = None
         st.current = None
         return
-    if len(compact) <= 80 and TITLE_SUFFIX.search(compact):
+    if is_title(compact):
         st.pending_title = re.sub(r"^\d+[.、．]\s*", "", compact)
         st.header = None  # a titled table is a new table
 
 
 # ------------------------------------------------------------------ projects
-
-
-def new_project(st: State, name: str | None, where: str) -> Project:
-    title = st.pending_title
-    if not name and title:
-        name = TITLE_SUFFIX.sub("", title).strip() or title
-    p = Project(id="", name=name or f"表格（{where}）", title=title, where=where)
-    st.projects.append(p)
-    st.current = p
-    st.pending_title = None
-    st.header = None
-    st.carry = {}
-    st.last_row = None
-    st.funding_cols = None
-    return p
 
 
 def label_value(cells: list[str], kind: str) -> str | None:
@@ -170,11 +117,11 @@ def _identity(st: State, cells: list[str], first: str, where: str, grid: Grid) -
     if v.label("project", first):
         name = label_value(cells, "project")
         if name:
-            name = TITLE_SUFFIX.sub("", norm(name)) or norm(name)
+            name = strip_title(norm(name)) or norm(name)
         p = st.current
         if p is not None and not p.rows and p.budget is None and (
                 p.name.startswith("表格") or (p.title and st.pending_title is None
-                                              and p.name == TITLE_SUFFIX.sub("", norm(p.title)))):
+                                              and p.name == strip_title(norm(p.title)))):
             p.name = name or p.name
         else:
             new_project(st, name, where)
@@ -201,6 +148,8 @@ def handle_row(st: State, cells: list[str], where: str, grid: Grid, n: int) -> N
         return
     if st.current is None:
         header = detect_header(cells, where)
+        if header is None and st.near_miss is None:
+            st.near_miss = near_miss(cells)
         if header is None and funding.funding_header(cells) is None and not funding.label_pairs(cells, where):
             return
         new_project(st, grid.sheet or None, where)
@@ -218,6 +167,8 @@ def handle_row(st: State, cells: list[str], where: str, grid: Grid, n: int) -> N
     if st.header is None and _purpose(st, p, cells, nonempty, first):
         return
     header = detect_header(cells, where)
+    if header is None and st.header is None and st.near_miss is None:
+        st.near_miss = near_miss(cells)
     if header is not None:
         if st.header is not None and header.cols == st.header.cols:
             st.header_row = n  # the header repeated at a page break: the table goes on
@@ -308,128 +259,6 @@ def add_purpose(p: Project, text: str) -> None:
         p.purpose = (p.purpose + "；" if p.purpose else "") + text
 
 
-# ------------------------------------------------------------------ indicator rows
-
-
-def indicator_row(st: State, cells: list[str], where: str) -> None:
-    h, p = st.header, st.current
-    assert h is not None and p is not None
-    nonempty = [normalise_text(c) for c in cells if normalise_text(c)]
-    if all(is_mark(x) for x in nonempty):
-        st.drop(where, cells, "占位行（无指标、无数值）")
-        return
-    data = None if _is_continuation(st, h, cells) else read_positional(h, cells, st.carry.get("level1"))
-    if data is None:
-        labels = label_only(h, cells)
-        if labels is not None:
-            _carry(st, p, labels)
-            return
-        if _is_continuation(st, h, cells):
-            continue_row(st, cells)
-            return
-        data = read_by_content(h, cells, st.carry.get("level1"))
-    if data is None or is_mark(data.get("indicator")):
-        st.drop(where, cells, "无法按表头读取")
-        return
-    _carry(st, p, data)
-    row = _make_row(h, data, where)
-    if not row.indicator:
-        return
-    if data.get("budget_year", "").isdigit() and st.year is None:
-        st.year = int(data["budget_year"])  # an activity table's 预算年度 column is the report's year
-    p.rows.append(row)
-    st.last_row = row
-
-
-def _carry(st: State, p: Project, data: dict[str, str]) -> None:
-    """Levels carry down their merged block; a 一级 first printed mid-block also covers the rows
-    above it that have none and whose 二级 belongs to it."""
-    for key in ("goal", "level1", "level2"):
-        if data.get(key):
-            first_level1 = key == "level1" and not st.carry.get("level1") and len(p.rows) > st.table_start
-            st.carry[key] = data[key]
-            if key == "goal":
-                st.carry.pop("level1", None)
-                st.carry.pop("level2", None)
-            if key == "level1":
-                if not first_level1:  # a 一级 first printed mid-block keeps the 二级 it sits in
-                    st.carry.pop("level2", None)
-                name, w = level_weight(data[key])
-                if w is not None:
-                    p.level1_weights[name or data[key]] = to_decimal(w)  # type: ignore[assignment]
-                _backfill_level1(st, p, data[key])
-        elif st.carry.get(key):
-            data[key] = st.carry[key]  # type: ignore[assignment]
-
-
-def _backfill_level1(st: State, p: Project, label: str) -> None:
-    name = level_weight(label)[0]
-    stem = re.sub(r"(指标|目标)$", "", name)
-    for row in p.rows[st.table_start:]:
-        if row.level1 is None and (row.level2 is None or level_family(row.level2) in (None, stem)):
-            row.level1 = name or label
-
-
-def _is_continuation(st: State, h: Header, cells: list[str]) -> bool:
-    """A wrapped cell continued on a row of its own: text in one column only, no level label,
-    and not a new indicator with its own value."""
-    if st.last_row is None:
-        return False
-    texts = {i: normalise_text(x) for i, x in enumerate(cells) if normalise_text(x)}
-    if len(texts) > 2 or any(is_plain_number(x) or level_label(x) or is_goal(x) for x in texts.values()):
-        return False
-    value_cols = {h.cols.get(r) for r in ("target", "actual", "weight", "score")} - {None}
-    return not (h.indicator_col in texts and value_cols & set(texts))
-
-
-def _make_row(h: Header, data: dict[str, str], where: str) -> IndicatorRow:
-    l1 = data.get("level1") or None
-    l2 = data.get("level2") or None
-    if l1 is not None:
-        l1 = level_weight(l1)[0] or l1
-    if l2 is not None:
-        l2 = level_weight(l2)[0] or l2
-    return IndicatorRow(
-        id="",
-        goal=data.get("goal") or None,
-        level1=l1,
-        level2=l2,
-        indicator=clean_indicator(data["indicator"]),
-        target=_blank_mark(data.get("target")),
-        actual=_blank_mark(data.get("actual")) if h.has_actual else None,
-        weight=to_number(data.get("weight")),
-        score=to_number(data.get("score")),
-        explanation=_blank_mark(data.get("explanation")),
-        where=where,
-        description=data.get("description") or data.get("activity_desc") or None,
-        basis=data.get("basis") or None,
-        weight_text=data.get("weight") or None,
-        score_text=data.get("score") or None,
-    )
-
-
-def _blank_mark(text: str | None) -> str | None:
-    return text or None
-
-
-def continue_row(st: State, cells: list[str]) -> None:
-    """Append a wrapped continuation to the column it sits in (indicator, description…)."""
-    h, row = st.header, st.last_row
-    assert h is not None and row is not None
-    for idx, raw in enumerate(cells):
-        text = normalise_text(raw)
-        if not text:
-            continue
-        if idx == h.indicator_col:
-            row.indicator = clean_indicator(row.indicator + text)
-        elif idx == h.cols.get("explanation"):
-            row.explanation = (row.explanation or "") + text
-        elif idx == h.target_col and not row.actual:
-            row.target = (row.target or "") + text
-        else:
-            row.description = (row.description or "") + text
-
-
 def finish(st: State, projects: list[Project]) -> list[TableParse]:
     """Parse reports in project order, with the roles each table lacks."""
     out = []
@@ -443,5 +272,3 @@ def finish(st: State, projects: list[Project]) -> list[TableParse]:
         out.append(rep)
     return out
 
-
-__all__ = ["State", "paragraph", "indicator_grid", "finish", "Budget"]

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from reviewer.model import Budget, Grid, Project, Total
+from reviewer.model import Budget, Cell, Grid, Project, Total
 from reviewer.tables.header import detect_header
 from reviewer.values import normalise_text, to_decimal
 from reviewer.vocab.headers import norm
@@ -42,16 +42,16 @@ def read_project_list(grid: Grid) -> list[Project]:
                     elif "主管部门" in c:
                         header["dept"] = i
             continue
-
-        def at(key: str) -> str:
-            i = header.get(key, 99)  # noqa: B023 - header is fixed once found
-            return row[i].text if i < len(row) else ""
-
-        name = normalise_text(at("name"))
+        name = normalise_text(_at(row, header, "name"))
         if not name:
             continue
-        budget, score = to_decimal(at("budget")), to_decimal(at("score"))
-        out.append(Project(id="", name=name, department=normalise_text(at("dept")) or None,
+        budget, score = to_decimal(_at(row, header, "budget")), to_decimal(_at(row, header, "score"))
+        out.append(Project(id="", name=name, department=normalise_text(_at(row, header, "dept")) or None,
                            budget=Budget(full=budget) if budget is not None else None,
                            total=Total(weight=None, score=score), where=row[header["name"]].where))
     return out
+
+
+def _at(row: list[Cell], header: dict[str, int], key: str) -> str:
+    i = header.get(key, 99)
+    return row[i].text if i < len(row) else ""

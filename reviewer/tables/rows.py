@@ -10,13 +10,11 @@ from __future__ import annotations
 import re
 
 from reviewer.tables.header import Header
-from reviewer.vocab.headers import get, is_level1, is_level2, level_family, level_weight, norm
 from reviewer.values import normalise_text, parse_value, to_decimal
+from reviewer.vocab.headers import get, is_level1, is_level2, level_family, level_weight, norm
 
 GOAL = re.compile(r"^(绩效目标|目标|年度目标)\s*\d+[:：]?$")
 INDICATOR_PREFIX = re.compile(r"^(指标\s*\d*\s*[:：]?|[:：])\s*")
-# Numbered section rows that stand for a level ("一、投入目标", "1.数量目标").
-SECTION_NUMBER = re.compile(r"^([一二三四五六七八九十]+|\d+|[（(][一二三四五六七八九十\d]+[)）])[、.．]?")
 EMPTY_MARKS = {"-", "—", "——", "--", "/", "……", "…", "...", "......"}
 _MARK = re.compile(r"^[-—–_/\\.…·、]+$")
 
@@ -51,12 +49,16 @@ def cell(cells: list[str], idx: int | None) -> str:
 
 def level_label(text: str) -> str | None:
     """The level a label-only cell stands for: "level1", "level2" or None."""
-    t = SECTION_NUMBER.sub("", norm(text)) if SECTION_NUMBER.match(norm(text)) else norm(text)
-    if is_level1(t):
+    if is_level1(text):
         return "level1"
-    if is_level2(t):
+    if is_level2(text):
         return "level2"
     return None
+
+
+def _numbered(text: str) -> bool:
+    """"2.财务管理": a numbered item is an indicator even when its words name a level."""
+    return re.match(r"^\d+[.、．]", norm(text)) is not None
 
 
 def _level_ok(text: str, strict: bool = False) -> bool:
@@ -106,8 +108,10 @@ def read_positional(h: Header, cells: list[str], carried_level1: str | None = No
     values = [get_.get(r, "") for r in ("target", "actual", "weight", "score", "grade_a")]
     if (is_level1(ind) or is_level2(ind) or level_label(ind)) and not (l1 or l2) and not any(values):
         return None  # a category row ("一、投入目标", "数量指标" alone)
-    if (is_level1(ind) or is_level2(ind)) and not (l1 or l2):
-        return None
+    has_levels = "level1" in c or "level2" in c
+    if has_levels and (is_level1(ind) or is_level2(ind)) and not (l1 or l2) and not _numbered(ind) \
+            and parse_value(get_.get("target", "")).kind not in {"quantitative", "date"}:
+        return None  # a level label in the indicator column, text where the target belongs: shifted
     roled = set(c.values())
     if any(level_label(cells[i]) for i in range(min(h.indicator_col, len(cells))) if i not in roled and cells[i].strip()):
         return None  # a level label in a column the header gives no role: the row is shifted

@@ -36,6 +36,7 @@ class Vocabulary:
     level1: re.Pattern[str]
     level2: re.Pattern[str]
     family: dict[str, str]  # 二级 stem → 一级 stem
+    title_suffix: re.Pattern[str]  # the ending of a table title, to strip from a project name
 
     def header_role(self, cell: str) -> tuple[str, int] | None:
         """(role, preference rank) of a header cell, or None when no role names it."""
@@ -71,7 +72,8 @@ def _variants(cell: str) -> list[str]:
 
 
 def _level_pattern(stems: list[str]) -> re.Pattern[str]:
-    return re.compile(rf"^(?:{vocab.alternation(stems)})(?:指标|目标)?$")
+    # "服务对象满意度指标等", "数量类指标": a trailing 等/类 does not change the level.
+    return re.compile(rf"^(?:{vocab.alternation(stems)})类?(?:指标|目标)?[等类]?$")
 
 
 @lru_cache(maxsize=8)
@@ -80,12 +82,14 @@ def _build(_key: str | None) -> Vocabulary:
     roles_data = dict(data["roles"])
     order = tuple(roles_data.pop("order"))
     roles = {name: [_compile([p]) for p in pats] for name, pats in roles_data.items()}
-    labels = {name: _compile(pats) for name, pats in data["labels"].items()}
+    labels_data = dict(data["labels"])
+    title_suffix = re.compile(f"(?:{vocab.alternation(labels_data.pop('title_suffix'))})$")
+    labels = {name: _compile(pats) for name, pats in labels_data.items()}
     funding = {name: _compile(pats) for name, pats in data["funding"].items()}
     levels = data["levels"]
     family = {l2: l1 for l1, l2s in levels.get("family", {}).items() for l2 in l2s}
     return Vocabulary(order, roles, labels, funding, _level_pattern(levels["level1"]),
-                      _level_pattern(levels["level2"]), family)
+                      _level_pattern(levels["level2"]), family, title_suffix)
 
 
 def get() -> Vocabulary:
@@ -93,6 +97,12 @@ def get() -> Vocabulary:
     import os
 
     return _build(os.environ.get("REVIEWER_VOCAB"))
+
+
+def is_title(text: str | None) -> bool:
+    """A table title line ("2023年度项目支出绩效自评表"): short and ending like one."""
+    t = norm(text)
+    return 0 < len(t) <= 80 and get().title_suffix.search(t) is not None
 
 
 def level_weight(text: str | None) -> tuple[str, str | None]:
@@ -106,16 +116,24 @@ def level_weight(text: str | None) -> tuple[str, str | None]:
     return t, None
 
 
+# Numbered section labels stand for levels: "一、投入目标", "1.数量目标", "(二)效益指标".
+SECTION_NUMBER = re.compile(r"^([一二三四五六七八九十]+[、.．]|\d+[、.．]|[（(][一二三四五六七八九十\d]+[)）][、.．]?)")
+
+
+def _unnumbered(text: str | None) -> str:
+    return SECTION_NUMBER.sub("", norm(text))
+
+
 def is_level1(text: str | None) -> bool:
-    name, weight = level_weight(text)
+    name, weight = level_weight(_unnumbered(text))
     return bool(get().level1.match(name)) or (not name and weight is not None)
 
 
 def is_level2(text: str | None) -> bool:
-    return bool(get().level2.match(level_weight(text)[0]))
+    return bool(get().level2.match(level_weight(_unnumbered(text))[0]))
 
 
 def level_family(level2: str | None) -> str | None:
     """The 一级 stem a 二级 label belongs to ("质量指标" → "产出"), when the framework says."""
-    name = re.sub(r"(指标|目标)$", "", level_weight(level2)[0])
+    name = re.sub(r"类?(指标|目标)?[等类]?$", "", level_weight(_unnumbered(level2))[0])
     return get().family.get(name)
