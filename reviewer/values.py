@@ -155,6 +155,8 @@ def _parse_value(raw: str | None) -> Value:
     unit = rest or None
     if unit and unit.startswith("年") and 1900 <= number <= 2100 and number == number.to_integral_value():
         return Value(raw=raw, text=text, comparator=comparator, year=int(number), kind="date")
+    if unit in {"百分比", "百分点", "个百分点"}:  # "≥100百分比" is 100 %, not 100 × 100
+        unit = "%"
     scaled, base_unit = number, unit
     if unit and unit[0] in _MULTIPLIERS and len(unit) > 1:
         scaled, base_unit = number * _MULTIPLIERS[unit[0]], unit[1:]
@@ -173,9 +175,13 @@ def is_reverse(indicator: str | None, level2: str | None, target: Value) -> bool
         return True
     if target.comparator in {">=", ">"}:
         return False
-    from reviewer.checks.natures import is_reverse_name  # the vocabulary lives with the checks
+    from reviewer.checks.natures import is_cost_ceiling, is_reverse_name, rate_direction
 
-    return is_reverse_name(indicator)
+    if rate_direction(indicator) == "high":
+        return False
+    # Under 成本指标 an amount is a ceiling unless it is a standard paid out (补助标准).
+    cost_row = squash(level2).startswith("成本") and is_cost_ceiling(indicator)
+    return is_reverse_name(indicator) or cost_row
 
 
 def comparable(target: Value, actual: Value) -> bool:

@@ -311,3 +311,16 @@ def test_direction_on_other_sectors(level2, indicator, target, wrong):
 def test_cost_floor_in_health_is_a_direction_error():
     row = IndicatorRow(id="p1.r1", level1="产出指标", level2="成本指标", indicator="门诊次均费用", target="≥200元")
     assert "DIRECTION_ERROR" in codes(review(row, kind="targets"))
+
+
+def test_other_provinces_rows_raise_no_false_alarm():
+    """realextra rows (housing, education): a cost row under its ceiling, a target in 百分比, a
+    repeated figure — none of them is a defect."""
+    cost = IndicatorRow(id="p1.r1", level1="产出指标", level2="成本指标", indicator="省级宣传片制作费、申报文本编制费、自评估报告编制费",
+                        target="200万", actual="195.5万元", weight=Decimal(10), score=Decimal(10))
+    rate = IndicatorRow(id="p1.r1", level1="产出指标", level2="质量指标", indicator="委托业务报告合格率",
+                        target="≥100百分比", actual="100", weight=Decimal(8), score=Decimal(8))
+    done = IndicatorRow(id="p1.r1", level1="产出指标", level2="数量指标", indicator="完成省级宣传片制作;完成实施方案的编制",
+                        target="完成1部宣传片,2套方案", actual="完成1部宣传片,2套方案", weight=Decimal(10), score=Decimal(10))
+    for row in (cost, rate, done):
+        assert codes(review(row)) == set(), row.indicator

@@ -91,6 +91,8 @@ def actual_copies_target(ctx: Ctx) -> None:
 def _states_intent(target: str | None) -> bool:
     """A sentence of what should happen ("保质保量完成", "完工及时率"), not a copied noun answer."""
     t = squash(target)
+    if re.search(r"\d", t):  # "完成1部宣传片,2套方案" repeated is a figure met, like "100%" → "100%"
+        return False
     return len(t) >= 4 and (len(t) >= 10 or t.endswith("率") or any(w in t for w in phrases("target", "intent")))
 
 

@@ -74,7 +74,8 @@ def impossible_or_mixed_units(ctx: Ctx) -> None:
         ctx.checked("INCONSISTENT_FIGURES")
         if over_100 and is_capped_rate(ind):
             ctx.add("INCONSISTENT_FIGURES", p, r, f"“{r.indicator}”的实际完成值 {r.actual} 超过 100%，该比率不可能超过 100%。")
-        elif target.kind == "quantitative" and target.unit and actual.unit and target.base_unit != actual.base_unit:
+        elif target.kind == "quantitative" and target.base_unit and actual.base_unit \
+                and target.base_unit != actual.base_unit:
             ctx.add("INCONSISTENT_FIGURES", p, r,
                     f"“{r.indicator}”指标值“{r.target}”与实际完成值“{r.actual}”计量单位不同"
                     f"（{target.unit or '无单位'} / {actual.unit or '无单位'}），无法比较。",

@@ -156,6 +156,9 @@ def _weight_sum(ctx: Ctx, p: Project) -> None:
         # Without a 总分 row the table may be cut off (a page ends): the sum proves nothing.
         ctx.skip("ARITHMETIC_ERROR", "无总分行，分值合计无从核对")
         return
+    if all(r.weight is None for r in p.rows):
+        ctx.skip("ARITHMETIC_ERROR", "表中无分值，分值合计无从核对")
+        return
     ctx.checked("ARITHMETIC_ERROR")
     missing = [r for r in p.rows if r.weight is None]
     wsum = sum((r.weight for r in p.rows if r.weight is not None), Decimal(0))
