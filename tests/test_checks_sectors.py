@@ -233,9 +233,12 @@ def test_qualitative_bands_in_a_copied_rules_file_change_findings_and_drafts(exp
     assert "ARITHMETIC_ERROR" not in codes(review(row))  # 部分达成 allows up to 80 % = 4.8
     assert compute_figures(row).expected_score == "4.8"
     _rules_copy(tmp_path, monkeypatch, **{"partly = [0.6, 0.8]": "partly = [0.5, 0.7]"})
-    [f] = [f for f in review(row).findings if f.code == "ARITHMETIC_ERROR"]
+    doc = review(row)
+    [f] = [f for f in doc.findings if f.code == "ARITHMETIC_ERROR"]
     assert "4.2" in f.message and "部分达成" in f.message
     assert compute_figures(row).expected_score == "4.2"
+    f.id = "f1"
+    assert any("4.2" in d.text for d in draft_document(doc) if d.kind == "critique")
 
 
 def test_partial_credit_off_means_a_miss_earns_nothing(expected, tmp_path, monkeypatch):
