@@ -61,6 +61,10 @@ def _empty_actual_message(r: IndicatorRow) -> tuple[str, dict] | None:
         msg = (f"“{r.indicator}”的指标值为定量的“{target.text}”，实际完成值却是文字表述“{actual.text[:30]}”，"
                f"请填写与指标值同口径的实际数值。")
         return msg, {"reason": "slogan"}
+    if actual.kind == "qualitative" and not re.search(r"\d", actual.text) and _restates(r):
+        msg = (f"“{r.indicator}”的指标值只是重复指标名称，实际完成值“{actual.text[:30]}”也没有数值，"
+               f"整行看不出完成了多少。")
+        return msg, {"reason": "no_figure_anywhere"}
     if actual.kind == "qualitative" and nat.asks_for_figure(r.indicator, r.level2) and not same \
             and not re.search(r"\d", actual.text):
         msg = f"“{r.indicator}”应以数值衡量，实际完成值却是文字表述“{actual.text[:30]}”，没有可核实的数值。"
@@ -119,13 +123,8 @@ def _unmeasurable(r: IndicatorRow) -> tuple[str, str] | None:
         return f"“{r.indicator}”应有数值目标，指标值却为空，无法据此考核。", "empty"
     if target.kind != "qualitative":
         return None
-    ind, tgt = squash(r.indicator), squash(r.target)
-    # A target made of the indicator's own words: equal, nearly equal, the indicator padded
-    # out ("可持续性服务" → "可持续性服务退休人员养老金发放"), or most of the indicator
-    # ("社会稳定" inside a 16-character indicator is a vague target, not a restatement).
-    padded = len(ind) >= 4 and ind in tgt
-    part = len(tgt) >= 4 and tgt in ind and len(tgt) >= 0.6 * len(ind)
-    if tgt == ind or padded or part or fuzz.ratio(tgt, ind) >= 80:
+    tgt = squash(r.target)
+    if _restates(r):
         return (f"“{r.indicator}”的指标值“{r.target}”只是重复指标名称，没有数值、比较方向和计量单位，无法据此考核。",
                 "restates_indicator")
     if _needs_number(r, tgt):
@@ -135,6 +134,18 @@ def _unmeasurable(r: IndicatorRow) -> tuple[str, str] | None:
         return (f"“{r.indicator}”的指标值“{r.target}”只是笼统的方向或完成表述，没有可考核的标准。",
                 "vague_phrase")
     return None
+
+
+def _restates(r: IndicatorRow) -> bool:
+    """A qualitative target made of the indicator's own words: equal, nearly equal, the indicator
+    padded out ("可持续性服务" → "可持续性服务退休人员养老金发放"), or most of the indicator
+    ("社会稳定" inside a 16-character indicator is a vague target, not a restatement)."""
+    if values(r)[0].kind != "qualitative":
+        return False
+    ind, tgt = squash(r.indicator), squash(r.target)
+    padded = len(ind) >= 4 and ind in tgt
+    part = len(tgt) >= 4 and tgt in ind and len(tgt) >= 0.6 * len(ind)
+    return tgt == ind or padded or part or fuzz.ratio(tgt, ind) >= 80
 
 
 def _needs_number(r: IndicatorRow, tgt: str) -> bool:
