@@ -144,20 +144,23 @@ def _restates(r: IndicatorRow) -> bool:
         return False
     ind, tgt = squash(r.indicator), squash(r.target)
     padded = len(ind) >= 4 and ind in tgt
-    part = len(tgt) >= 4 and tgt in ind and len(tgt) >= 0.6 * len(ind)
+    part = len(tgt) >= 3 and tgt in ind and len(tgt) >= 0.6 * len(ind)
     return tgt == ind or padded or part or fuzz.ratio(tgt, ind) >= 80
 
 
 def _needs_number(r: IndicatorRow, tgt: str) -> bool:
     """A qualitative target where a figure is due: a rate/count/amount by its name (unless the
     sentence carries the figure), a 成本 target without an amount, an output (产出) target that
-    only says "done" (a level such as 市级保护单位 is an answer)."""
+    only says "done", a 数量 target that names an activity (a level such as 市级保护单位 is an answer)."""
     if re.search(r"\d", tgt):
         return False
     if nat.ends_with_any(r.indicator, "numeric.suffixes") or squash(r.level2).startswith("成本"):
         return True
     output = squash(r.level1).startswith("产出") or squash(r.level2).startswith(("数量", "质量"))
-    return output and tgt.rstrip("。.！!") in phrases("completion", "done")
+    if output and tgt.rstrip("。.！!") in phrases("completion", "done"):
+        return True
+    # A 数量 target that states an activity ("完成立法调研") instead of how many.
+    return squash(r.level2).startswith("数量") and any(w in tgt for w in phrases("target", "intent"))
 
 
 @check
