@@ -327,3 +327,12 @@ def test_other_provinces_rows_raise_no_false_alarm():
                         target="完成1部宣传片,2套方案", actual="完成1部宣传片,2套方案", weight=Decimal(10), score=Decimal(10))
     for row in (cost, rate, done):
         assert codes(review(row)) == set(), row.indicator
+
+
+def test_execution_rate_column_in_percent_is_not_ten_thousand_percent():
+    # realextra bayannaoer: "执行率(%)" column holding 100 for 2.38 / 2.38.
+    row = IndicatorRow(id="p1.r1", level1="产出指标", level2="数量指标", indicator="宗地核查数量",
+                       target="≥10宗", actual="12宗", weight=Decimal(90), score=Decimal(90))
+    budget = Budget(full=Decimal("2.38"), spent=Decimal("2.38"), rate=Decimal(100), weight=Decimal(10), score=Decimal(10))
+    doc = review(row, budget=budget)
+    assert not [f for f in doc.findings if f.row_id is None], [f.message for f in doc.findings]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from reviewer.checks.rules import Rules
-from reviewer.model import CoverageEntry, Document, Finding, IndicatorRow, Project
+from reviewer.model import Budget, CoverageEntry, Document, Finding, IndicatorRow, Project
 from reviewer.text import computed, is_empty_explanation, number, percent
 from reviewer.values import Value, parse_value
 
@@ -81,6 +81,16 @@ def fmt_c(d: Decimal | None) -> str:
 
 def pct(d: Decimal | None) -> str:
     return percent(d)
+
+
+def budget_rate(b: Budget | None) -> Decimal | None:
+    """The funding table's 执行率 as a fraction. A column headed "执行率(%)" holds 100 for 100 %:
+    a rate above 1 that equals 执行数/预算数 × 100 is read that way, not as 10000 %."""
+    if b is None or b.rate is None:
+        return None
+    if b.rate > 1 and b.full and b.spent is not None and abs(b.rate / 100 - b.spent / b.full) <= Decimal("0.01"):
+        return b.rate / 100
+    return b.rate
 
 
 def values(row: IndicatorRow) -> tuple[Value, Value]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from reviewer.checks.base import Ctx, check, fmt, pct, rows, values
+from reviewer.checks.base import Ctx, budget_rate, check, fmt, pct, rows, values
 from reviewer.checks.natures import NATURE_UNKNOWN, is_capped_rate, is_cost_ceiling, rate_direction
 from reviewer.text import normalise_text, phrases, squash
 from reviewer.values import parse_value, years_in
@@ -21,7 +21,9 @@ def execution_rate_row(ctx: Ctx) -> None:
         if "预算执行率" not in squash(r.indicator):
             continue
         b = p.budget
-        rate = b.rate if b and b.rate is not None else (b.spent / b.full if b and b.full and b.spent is not None else None)
+        rate = budget_rate(b)
+        if rate is None and b and b.full and b.spent is not None:
+            rate = b.spent / b.full
         _, actual = values(r)
         if rate is None or actual.kind != "quantitative" or not actual.percent:
             ctx.skip("INCONSISTENT_FIGURES", "无法对照资金表执行率")
@@ -86,8 +88,9 @@ def impossible_or_mixed_units(ctx: Ctx) -> None:
 def budget_rate_over_100(ctx: Ctx) -> None:
     for p in ctx.doc.projects:
         b = p.budget
-        if b and b.rate is not None and b.rate > 1 + ctx.rules.rate_tolerance:
-            ctx.add("INCONSISTENT_FIGURES", p, None, f"“{p.name}”预算执行率 {pct(b.rate)} 超过 100%，执行数大于预算数，请核实。")
+        rate = budget_rate(b)
+        if rate is not None and rate > 1 + ctx.rules.rate_tolerance:
+            ctx.add("INCONSISTENT_FIGURES", p, None, f"“{p.name}”预算执行率 {pct(rate)} 超过 100%，执行数大于预算数，请核实。")
 
 
 @check

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from reviewer.checks.base import Ctx, check, explanation_missing, fmt, fmt_c, pct, rows, values
+from reviewer.checks.base import Ctx, budget_rate, check, explanation_missing, fmt, fmt_c, pct, rows, values
 from reviewer.checks.deviation import Deviation, deviation
 from reviewer.checks.rules import BAND_NAMES
 from reviewer.model import IndicatorRow, Project
@@ -76,7 +76,8 @@ def _row_arithmetic(ctx: Ctx, p: Project, r: IndicatorRow, dev: Deviation) -> No
     if "预算执行率" in squash(r.indicator) and actual.percent and actual.scaled is not None:
         # A row that contradicts the funding table is INCONSISTENT_FIGURES; a score that
         # follows either figure is not an arithmetic error.
-        rates = [actual.scaled] + ([p.budget.rate] if p.budget and p.budget.rate is not None else [])
+        table = budget_rate(p.budget)
+        rates = [actual.scaled] + ([table] if table is not None else [])
         allowed = max(rules.execution_score(x, r.weight) for x in rates)
         rule = f"执行率 {pct(actual.scaled)}，按“得分=执行率×分值”"
     elif dev.kind == "short" and dev.ratio is not None:
@@ -118,11 +119,12 @@ def budget_arithmetic(ctx: Ctx) -> None:
             continue
         ctx.checked("ARITHMETIC_ERROR")
         actual_rate = b.spent / b.full
-        if b.rate is not None and abs(b.rate - actual_rate) > rules.rate_tolerance:
+        reported = budget_rate(b)
+        if reported is not None and abs(reported - actual_rate) > rules.rate_tolerance:
             ctx.add("ARITHMETIC_ERROR", p, None,
-                    f"“{p.name}”执行率填报 {pct(b.rate)}，但全年执行数 {fmt(b.spent)} ÷ 全年预算数 {fmt(b.full)} "
-                    f"= {pct(actual_rate)}。", computed_rate=actual_rate, reported_rate=b.rate)
-        rate = b.rate if b.rate is not None else actual_rate
+                    f"“{p.name}”执行率填报 {pct(reported)}，但全年执行数 {fmt(b.spent)} ÷ 全年预算数 {fmt(b.full)} "
+                    f"= {pct(actual_rate)}。", computed_rate=actual_rate, reported_rate=reported)
+        rate = reported if reported is not None else actual_rate
         if b.weight is not None and b.score is not None:
             expected = rules.execution_score(rate, b.weight)
             if abs(expected - b.score) > rules.score_tolerance and abs(expected.quantize(Decimal(1)) - b.score) > 0:
