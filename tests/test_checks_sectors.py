@@ -303,6 +303,7 @@ def test_one_empty_vocabulary(monkeypatch, tmp_path):
     ("社会效益指标", "交通事故死亡人数", "≤10人", False),
     ("数量指标", "救助人次", "≤1000人次", True),  # social assistance: beneficiaries
     ("成本指标", "门诊次均费用", "≤200元", False),
+    ("质量指标", "路灯设施故障率", "≥2%", True),  # a floor on a rate to lower
 ])
 def test_direction_on_other_sectors(level2, indicator, target, wrong):
     row = IndicatorRow(id="p1.r1", level1="产出指标", level2=level2, indicator=indicator, target=target)

@@ -193,6 +193,8 @@ def _direction_problem(r: IndicatorRow, comparator: str) -> str | None:
         return None
     if comparator in {">=", ">"} and squash(r.level2).startswith("成本") and nat.is_cost_ceiling(r.indicator):
         return f"“{r.indicator}”是成本控制指标，应设上限“≤”，指标值却写成“{r.target}”。"
+    if comparator in {">=", ">"} and direction == "low":
+        return f"“{r.indicator}”是越低越好的比率，指标值却写成“{r.target}”（下限），方向相反，应为“≤”。"
     return ""
 
 
