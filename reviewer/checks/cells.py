@@ -74,10 +74,9 @@ def _empty_actual_message(r: IndicatorRow) -> tuple[str, dict] | None:
 
 @check
 def actual_copies_target(ctx: Ctx) -> None:
+    if ctx.doc.kind == "targets":
+        return
     for p, r in rows(ctx.doc):
-        if ctx.doc.kind == "targets":
-            ctx.skip("ACTUAL_COPIES_TARGET", "目标表不含实际完成值")
-            continue
         if not r.target or not r.actual:
             ctx.skip("ACTUAL_COPIES_TARGET", "指标值或完成值为空")
             continue
