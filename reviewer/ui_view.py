@@ -155,7 +155,7 @@ def detail_parts(d: FindingDetail) -> dict[str, Any]:
     elif d.project:
         budget = d.project.get("budget") or {}
         if budget and not budget.get("rate_text") and budget.get("rate") is not None:
-            budget = {**budget, "rate_text": f"{float(budget['rate']) * 100:.2f}%"}
+            budget = {**budget, "rate_text": text_percent(Decimal(str(budget["rate"])))}
         cells += [(label, budget.get(key)) for key, label in _BUDGET_FIELDS if budget.get(key) not in (None, "")]
         total = d.project.get("total") or {}
         if total:
