@@ -3,9 +3,10 @@
 A source table (title, project or unit name, funding line, rows with 一级/二级/三级, target, actual,
 weight, score, explanation) is built from ground truth (expected.json) or from a parsed Document,
 and written as tab text (with or without a leading label column, labels repeated or blank on
-continuation rows, weight suffixes on 一级 labels, header synonyms, 分值 before 年度指标值), one
-cell per line (with or without blank lines between rows and indentation), markdown pipes,
-`|`-separated text, .docx with merged cells and .xlsx with merged ranges and number formats.
+continuation rows, weight suffixes on 一级 labels, header synonyms, 分值 before 年度指标值, a
+two-row header, the header repeated mid-table, 二级 labels on rows of their own), one cell per
+line (with or without blank lines between rows and indentation), markdown pipes, `|`-separated
+text, .docx with merged cells and .xlsx with merged ranges and number formats (layout_office.py).
 The layouts are the ones of reviewer issue 9; tests/test_layouts.py reads each file back.
 """
 
@@ -91,6 +92,9 @@ class Layout:
     weight_first: bool = False  # 分值 before 年度指标值
     blank_between: bool = False  # one-cell-per-line: a blank line after each row
     indent: str = ""
+    two_row_header: bool = False  # 指标值 over 年度指标值 / 实际完成值
+    repeat_header: bool = False  # the header again mid-table (a page break), labels shown again
+    label_rows: bool = False  # 二级 labels on rows of their own above their rows
 
 
 LAYOUTS = [
@@ -100,6 +104,9 @@ LAYOUTS = [
     Layout("tab_level_weights", "tab", level_weights=True),
     *(Layout(f"synonyms_{k}", "tab", synonyms=k) for k in SYNONYMS),
     Layout("weight_first", "tab", weight_first=True),
+    Layout("two_row_header", "tab", two_row_header=True),
+    Layout("repeated_header", "tab", repeat_header=True),
+    Layout("label_rows", "tab", label_rows=True),
     Layout("lines", "lines"),
     Layout("lines_blank", "lines", blank_between=True),
     Layout("lines_indent", "lines", indent="  "),
@@ -108,6 +115,7 @@ LAYOUTS = [
     # Repeated labels: a leading empty cell would make "| …" lines look like markdown borders.
     Layout("pipes", "pipes", repeat_labels=True),
     Layout("docx", "docx", lead=True),
+    Layout("docx_split", "docx", lead=True, repeat_header=True),  # a page break splits the table
     Layout("xlsx", "xlsx", lead=True, level_weights=True),
 ]
 SUFFIX = {"docx": ".docx", "xlsx": ".xlsx"}
@@ -125,7 +133,7 @@ def _s(value: Any) -> str:
 
 
 def _year(value: Any) -> str | None:
-    m = re.search(r"(?:19|20)\d\d", str(value or ""))
+    m = re.match(r"(?:19|20)\d\d", str(value or ""))  # "not stated (page dated 2017)" is no year
     return m.group(0) if m else None
 
 
@@ -225,11 +233,9 @@ def indicator_grid(t: SourceTable, layout: Layout) -> Grid:
     if layout.weight_first and "weight" in roles:
         roles.remove("weight")
         roles.insert(roles.index("target"), "weight")
-    words = {**HEADERS, **SYNONYMS.get(layout.synonyms or "", {})}
-    if not t.self_evaluation and not layout.synonyms:
-        words["target"] = "指标值"
     level1 = _weighted_labels(t.rows) if layout.level_weights else [r.level1 for r in t.rows]
-    cells = [[level1[i] if r == "level1" else getattr(row, r) for r in roles] for i, row in enumerate(t.rows)]
+    full = [[level1[i] if r == "level1" else getattr(row, r) for r in roles] for i, row in enumerate(t.rows)]
+    cells = [list(r) for r in full]
     lead = 1 if layout.lead else 0
     spans: list[tuple[int, int, int]] = []
     keys = {"level1": level1, "level2": [f"{a}\0{r.level2}" for a, r in zip(level1, t.rows, strict=True)]}
@@ -241,11 +247,47 @@ def indicator_grid(t: SourceTable, layout: Layout) -> Grid:
             if not layout.repeat_labels:
                 for i in range(a + 1, b + 1):
                     cells[i][col] = ""
-    rows = [[words[r] for r in roles], *cells]
+    header = header_rows(t, roles, layout)
+    if layout.label_rows and "level2" in roles:
+        cells, spans = _label_rows(cells, roles, keys["level2"]), []
+    if layout.repeat_header and len(cells) >= 4:
+        middle = len(cells) // 2
+        cells[middle] = [full[middle][j] if r in LABELS else c for j, (r, c) in enumerate(zip(roles, cells[middle], strict=True))]
+        cells[middle:middle] = [list(h) for h in header]
+        spans = []
+    rows = [*header, *cells]
     if layout.lead:
         rows = [["绩效指标"] + r if i == 0 else [""] + r for i, r in enumerate(rows)]
         spans.append((0, 0, len(rows) - 1))
     return Grid(rows, spans, numeric_from=lead + roles.index("target"))
+
+
+def header_rows(t: SourceTable, roles: list[str], layout: Layout) -> list[list[str]]:
+    """The header: one row of words, or two with 指标值 spanning the target and actual columns."""
+    words = {**HEADERS, **SYNONYMS.get(layout.synonyms or "", {})}
+    if not t.self_evaluation and not layout.synonyms:
+        words["target"] = "指标值"
+    if not layout.two_row_header or "actual" not in roles:  # one value column has nothing to group
+        return [[words[r] for r in roles]]
+    top = ["指标值" if r == "target" else "" if r == "actual" else words[r] for r in roles]
+    below = {"target": "年度指标值", "actual": "实际完成值"}
+    return [top, [below.get(r, "") for r in roles]]
+
+
+def _label_rows(cells: list[list[str]], roles: list[str], level2_keys: list[str]) -> list[list[str]]:
+    """A label-only row (一级 where its block starts, 二级) above each 二级 block, whose rows
+    then carry no labels: the category is set by the row above."""
+    c1, c2 = roles.index("level1") if "level1" in roles else None, roles.index("level2")
+    out: list[list[str]] = []
+    for a, b in _blocks(level2_keys):
+        label = [""] * len(roles)
+        label[c2] = cells[a][c2]
+        if c1 is not None:
+            label[c1] = cells[a][c1]
+        out.append(label)
+        for row in cells[a:b + 1]:
+            out.append(["" if j in (c1, c2) else c for j, c in enumerate(row)])
+    return out
 
 
 def grids(t: SourceTable, layout: Layout) -> list[Grid]:
@@ -286,99 +328,13 @@ def text_lines(tables: list[SourceTable], layout: Layout) -> list[str]:
     return out
 
 
-# ---------------------------------------------------------------- office layouts
-
-
-def _number(text: str) -> tuple[Any, str | None]:
-    """A figure as an .xlsx value and number format: "100%" → (1, "0%"), "1,200.5" → 1200.5."""
-    m = re.fullmatch(r"(\d+)(?:\.(\d+))?%", text)
-    if m:
-        places = len(m.group(2) or "")
-        value = Decimal(text[:-1]) / 100
-        return float(value), "0%" if not places else "0." + "0" * places + "%"
-    m = re.fullmatch(r"(0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.(\d+))?", text)
-    if m:
-        places = len(m.group(2) or "")
-        value = Decimal(text.replace(",", ""))
-        fmt = ("#,##0" if "," in text else "0") + ("." + "0" * places if places else "")
-        return (int(value) if not places else float(value)), fmt
-    return text, None
-
-
-def _width(g: list[Grid]) -> int:
-    return max(len(r) for grid in g for r in grid.rows)
-
-
-def write_docx(tables: list[SourceTable], path: Path, layout: Layout) -> None:
-    """One Word table per project: name, funding, indicators; labels merged vertically and
-    short rows' last cell merged across the remaining columns."""
-    import docx
-    from docx.table import _Cell
-
-    d = docx.Document()
-    for t in tables:
-        d.add_paragraph(title(t))
-        gs = grids(t, layout)
-        width = _width(gs)
-        table = d.add_table(rows=sum(len(g.rows) for g in gs), cols=width)
-        table.style = "Table Grid"
-        trs = table._tbl.tr_lst  # table.cell() rebuilds the whole grid per call: quadratic
-        top = 0
-        for g in gs:
-            for i, row in enumerate(g.rows):
-                tcs = trs[top + i].tc_lst
-                for j, text in enumerate(row):
-                    if text:  # an empty cell keeps no paragraph text, so merges add no blank lines
-                        _Cell(tcs[j], table).text = text
-                if len(row) < width:
-                    _Cell(tcs[len(row) - 1], table).merge(_Cell(tcs[width - 1], table))
-            for col, a, b in g.spans:
-                _Cell(trs[top + a].tc_lst[col], table).merge(_Cell(trs[top + b].tc_lst[col], table))
-            top += len(g.rows)
-    d.save(str(path))
-
-
-_SHEET_BAD = re.compile(r"[\][:*?/\\]")
-
-
-def write_xlsx(tables: list[SourceTable], path: Path, layout: Layout) -> None:
-    """One sheet per project: title row, name, funding, indicators; merged label ranges, figures
-    stored as numbers with their number format (a 100% target is 1 formatted 0%)."""
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for n, t in enumerate(tables, 1):
-        ws = wb.create_sheet((str(n) + _SHEET_BAD.sub("", t.name or "表"))[:31])
-        gs = grids(t, layout)
-        width = _width(gs)
-        ws.cell(1, 1, title(t))
-        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-        top = 2
-        for g in gs:
-            for i, row in enumerate(g.rows):
-                for j, text in enumerate(row):
-                    value, fmt = _number(text) if i > 0 or len(g.rows) == 1 else (text, None)
-                    if j < g.numeric_from or not text:
-                        value, fmt = (text or None), None
-                    c = ws.cell(top + i, j + 1, value)
-                    if fmt:
-                        c.number_format = fmt
-                if len(row) < width:
-                    ws.merge_cells(start_row=top + i, start_column=len(row), end_row=top + i, end_column=width)
-            for col, a, b in g.spans:
-                ws.merge_cells(start_row=top + a, start_column=col + 1, end_row=top + b, end_column=col + 1)
-            top += len(g.rows)
-    wb.save(str(path))
-
-
 def write(tables: list[SourceTable], layout: Layout, folder: Path, stem: str = "table") -> Path:
     """Write the tables in one layout into folder; return the file's path."""
     path = folder / f"{stem}_{layout.name}{SUFFIX.get(layout.style, '.txt')}"
-    if layout.style == "docx":
-        write_docx(tables, path, layout)
-    elif layout.style == "xlsx":
-        write_xlsx(tables, path, layout)
+    if layout.style in ("docx", "xlsx"):
+        import layout_office  # imports this module: loaded on first use
+
+        getattr(layout_office, f"write_{layout.style}")(tables, path, layout)
     else:
         path.write_text("\n".join(text_lines(tables, layout)) + "\n", encoding="utf-8")
     return path

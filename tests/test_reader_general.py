@@ -129,3 +129,27 @@ def test_xlsx_formula_text_without_cached_value(tmp_path):
     wb.save(f)
     r = parse_path(f).projects[0].rows[0]
     assert (r.target, r.actual) == ("=100%", "100%")
+
+
+def test_targets_table_rows_with_blank_labels_stay_apart(tmp_path):
+    text = ("项目名称\t农村道路\n"
+            "一级指标\t二级指标\t三级指标\t指标值\n"
+            "产出指标\t数量指标\t道路硬化里程\t≥100公里\n"
+            "\t\t脱贫户供水设施数量\t≥20座\n"
+            "数量指标\n"
+            "\t\t桥梁维修座数\t≥3座\n")
+    rows = parse_path(write(tmp_path, text)).projects[0].rows
+    assert [(r.indicator, r.target) for r in rows] == [
+        ("道路硬化里程", "≥100公里"), ("脱贫户供水设施数量", "≥20座"), ("桥梁维修座数", "≥3座")]
+
+
+def test_level2_label_on_its_own_row_sets_the_category_below(tmp_path):
+    text = ("项目名称\t文物保护\n"
+            "一级指标\t二级指标\t三级指标\t年度指标值\t实际完成值\t分值\t得分\n"
+            "产出指标\t数量指标\t修缮文物点数\t3处\t3处\t10\t10\n"
+            "\t质量指标\t\t\t\t\t\n"
+            "\t\t验收合格率\t100%\t100%\t10\t10\n")
+    doc = parse_path(write(tmp_path, text))
+    rows = doc.projects[0].rows
+    assert [(r.level1, r.level2, r.indicator) for r in rows] == [
+        ("产出指标", "数量指标", "修缮文物点数"), ("产出指标", "质量指标", "验收合格率")]
