@@ -411,11 +411,14 @@ class Corpus:
                 "SELECT vec_id FROM rows WHERE ind_key=? LIMIT ?", (key, per_key))]
         return out
 
-    def self_documents(self, sha256: str | None, signature: str | None) -> set[int]:
-        """Corpus documents that are the reviewed document itself (same file bytes or same content)."""
-        found = self.db.execute("SELECT doc_id FROM documents WHERE sha256=? OR content_sig=?",
-                                (sha256 or "-", signature or "-")).fetchall()
-        return {r[0] for r in found}
+    def self_documents(self, sha256: str | None, signature: str | None, name: str | None = None) -> set[int]:
+        """Corpus documents that are the reviewed document itself (same file bytes or same content,
+        or, when `name` is given, the same file name without extension: another export of it)."""
+        found = {r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE sha256=? OR content_sig=?",
+                                               (sha256 or "-", signature or "-"))}
+        if name:
+            found |= {d for d, f in self.db.execute("SELECT doc_id, file FROM documents") if Path(f).stem == name}
+        return found
 
     def indicator_projects(self, keys: Sequence[str], exclude_docs: set[int]) -> dict[str, set[str]]:
         """For each template key (see ``template_key``), the distinct project names that carry it."""

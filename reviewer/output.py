@@ -11,6 +11,7 @@ from pathlib import Path
 
 from reviewer.codes import code_name, severity_name
 from reviewer.model import ReviewResult
+from reviewer.text import number
 
 CSV_COLUMNS = ["source", "finding_id", "code", "code_name", "severity", "project_id", "project", "row_id",
                "indicator", "target", "actual", "weight", "score", "message"]
@@ -29,8 +30,8 @@ def finding_rows(result: ReviewResult) -> list[dict[str, str]]:
                 "source": doc.source, "finding_id": f.id, "code": f.code, "code_name": code_name(f.code),
                 "severity": f.severity, "project_id": f.project_id or "", "project": p.name if p else "",
                 "row_id": f.row_id or "", "indicator": r.indicator if r else "", "target": (r.target or "") if r else "",
-                "actual": (r.actual or "") if r else "", "weight": str(r.weight) if r and r.weight is not None else "",
-                "score": str(r.score) if r and r.score is not None else "", "message": f.message,
+                "actual": (r.actual or "") if r else "", "weight": number(r.weight) if r and r.weight is not None else "",
+                "score": number(r.score) if r and r.score is not None else "", "message": f.message,
             })
     return out
 
