@@ -57,7 +57,6 @@ if TYPE_CHECKING:  # pragma: no cover
 Progress = Callable[[float, str], None]
 
 INDEX_FORMAT_VERSION = "1"
-REPORT_SUFFIXES = {".txt", ".docx", ".xlsx", ".pdf", ".csv", ".tsv", ".md"}
 IVF_THRESHOLD = 20_000
 # Refit the built-in embedder when the corpus has grown to this multiple of the rows it was fitted on.
 REFIT_FACTOR = 2
@@ -240,14 +239,9 @@ def reports_dir(corpus_dir: Path) -> Path:
 
 
 def _report_files(folder: Path, recursive: bool = True) -> Iterable[Path]:
-    if not folder.is_dir():
-        return []
-    it = folder.rglob("*") if recursive else folder.iterdir()
-    return sorted(
-        p for p in it
-        if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES and not p.name.startswith((".", "~$"))
-        and not p.name.upper().startswith("README")
-    )
+    from reviewer.read import report_files
+
+    return report_files(folder, recursive)
 
 
 def embedder_choice() -> str:

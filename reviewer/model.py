@@ -206,12 +206,3 @@ class ReviewResult(_Model):
                 dumped.pop("drafts", None)
             docs.append(dumped)
         return {"schema": "reviewer.review/1", "documents": docs}
-
-
-class Decision(_Model):
-    session_id: str
-    finding_id: str
-    action: Literal["accept", "edit", "reject"]
-    text: str | None = None
-    reviewer: str = "local"
-    at: str = ""
