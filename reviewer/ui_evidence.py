@@ -6,9 +6,13 @@ Every piece of report text is escaped: a report is untrusted input and ends up i
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from html import escape
 from pathlib import Path
 from typing import Any
+
+from reviewer.text import number as text_number
+from reviewer.text import percent as text_percent
 
 
 def e(value: Any) -> str:
@@ -72,9 +76,10 @@ def _fmt_value(key: str, value: Any) -> str:
         return "是" if value else "否"
     number = _as_number(value)
     if number is not None:
+        # The one formatter (reviewer.text): a figure prints here as in findings, drafts and xlsx.
         if key in _PERCENT_KEYS and abs(number) <= 10:
-            return f"{number * 100:.2f}".rstrip("0").rstrip(".") + "%"
-        return f"{number:.4f}".rstrip("0").rstrip(".") if number != int(number) else str(int(number))
+            return text_percent(Decimal(str(number)))
+        return text_number(Decimal(str(number)))
     if key in ("document", "doc", "source") and isinstance(value, str):
         return Path(value).name or value
     if key in ("where", "other_where"):

@@ -6,11 +6,13 @@ Every piece of report text is escaped: a report is untrusted input and ends up i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from reviewer.codes import STATUS_NAMES, code_name, severity_name, status_name
 from reviewer.store import FindingDetail, GroupRecord, SessionInfo
+from reviewer.text import percent as text_percent
 from reviewer.ui_evidence import e, evidence_html, where_zh
 
 PAGE_SIZE = 50
@@ -188,7 +190,7 @@ def _cells_html(d: FindingDetail) -> str:
     elif d.project:
         budget = d.project.get("budget") or {}
         if budget and not budget.get("rate_text") and budget.get("rate") is not None:
-            budget = {**budget, "rate_text": f"{float(budget['rate']) * 100:.2f}%"}
+            budget = {**budget, "rate_text": text_percent(Decimal(str(budget["rate"])))}
         cells += [(label, where_zh(budget.get(key)) if key == "where" else budget.get(key))
                   for key, label in _BUDGET_FIELDS if budget.get(key) not in (None, "")]
         total = d.project.get("total") or {}
