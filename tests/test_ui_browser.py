@@ -95,15 +95,18 @@ def test_a_reviewers_pass_over_seed_003(browser, tmp_path):
         assert _text(page, '#rv-table [data-testid="cell-0-1"]').strip() == "错误"
 
         # One card per row: the 绿色办公 row's four findings, decided with one key.
+        before = _text(page, "#rv-page")
         page.fill("#rv-search textarea", "绿色办公")
         page.press("#rv-search textarea", "Enter")
-        _wait_text(page, "#rv-page", "符合条件")
+        page.wait_for_function(f"document.querySelector('#rv-page').innerText !== {before!r}")
         four = ("[...document.querySelectorAll('#rv-table [data-testid$=\"-5\"]')]"
                 ".find(c => c.innerText.trim() === '4/4')")
         page.wait_for_function(f"!!{four}")
         r = page.evaluate(f"{four}.dataset.testid.split('-')[1]")
         page.click(f'#rv-table [data-testid="cell-{r}-3"]')
+        page.wait_for_function(f"document.querySelector('#rv-table [data-testid=\"cell-{r}-0\"]').innerText === '▶'")
         page.wait_for_function("document.querySelectorAll('#rv-checks input:checked').length === 4")
+        page.wait_for_timeout(300)
         _leave_inputs(page)
         page.keyboard.press("a")
         _wait_text(page, "#rv-status", "确认问题 4")
