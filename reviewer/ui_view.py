@@ -77,8 +77,9 @@ def page_info(total: int, page: int, findings: int | None = None) -> str:
 def status_html(info: SessionInfo | None, note: str = "") -> str:
     """The one status line: session, counts, and (while a review runs) its progress or queue place."""
     if info is None:
-        text = note or "尚未打开审阅会话：请上传报告后点击“开始审阅”，或打开历史会话、示例报告。"
-        return f"<div class='rv-muted'>{e(text)}</div>"
+        if note:  # a review's queue place or progress: the one progress indicator of the page
+            return f"<div class='rv-note'>{e(note)}</div>"
+        return "<div class='rv-muted'>尚未打开审阅会话：请上传报告后点击“开始审阅”，或打开历史会话、示例报告。</div>"
     c = info.counts
     counts = (f"<div class='rv-title'><b>{e(info.title)}</b></div><div class='rv-counts'>"
               f"共 {info.total} 项：待处理 <b>{c.get('open', 0)}</b> · 确认问题 <b>{c.get('accepted', 0)}</b> · "
