@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from reviewer.codes import code_name, severity_name
-from reviewer.model import ReviewResult
+from reviewer.model import ReviewResult, TableParse
 from reviewer.text import number
 
 CSV_COLUMNS = ["source", "finding_id", "code", "code_name", "severity", "project_id", "project", "row_id",
@@ -99,7 +99,7 @@ def _table(result: ReviewResult, width: int | None) -> str:
                           (r.indicator[:18] if r else "（整表）"), (r.target or "")[:12] if r else "",
                           (r.actual or "")[:12] if r else "", f.message)
         console.print(table)
-        for line in parse_lines(doc):
+        for line in parse_lines(doc.parse):
             console.print(f"[dim]{line}[/dim]")
         skipped = {c: v.skipped for c, v in doc.coverage.items() if v.skipped}
         if skipped:
@@ -109,13 +109,13 @@ def _table(result: ReviewResult, width: int | None) -> str:
     return console.export_text()
 
 
-def parse_lines(doc) -> list[str]:
-    """The parse report in a reviewer's words: one line per table that needs a look."""
+def parse_lines(reports: list[TableParse]) -> list[str]:
+    """The parse report in a reviewer's words: one line per table."""
     from reviewer import vocab
 
     names = vocab.load("headers")["role_names"]
     out = []
-    for rep in doc.parse:
+    for rep in reports:
         parts = [f"读取“{rep.table}”：{rep.rows} 行，识别列 " + "、".join(
             f"{text}→{names.get(role, role)}" for text, role in rep.columns.items())]
         if rep.unrecognised:

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from reviewer.codes import SEVERITY_ORDER, code_name, severity_name, status_name
-from reviewer.model import Document, Draft, ReviewError
+from reviewer.model import Document, Draft, ReviewError, TableParse
 
 ACTIONS = ("accept", "edit", "reject", "reopen")
 _STATUS_OF = {"accept": "accepted", "edit": "edited", "reject": "rejected", "reopen": "open"}
@@ -685,6 +685,13 @@ class Store:
         with self._connect() as db:
             return [(r["source"], json.loads(r["body"]).get("coverage") or {}) for r in db.execute(
                 "SELECT source, body FROM documents WHERE session_id = ? ORDER BY seq", (sid,))]
+
+    def parse_reports(self, sid: str) -> list[tuple[str, list[TableParse]]]:
+        """(source, parse report of each table) per document: how the tables were read."""
+        with self._connect() as db:
+            return [(r["source"], [TableParse.model_validate(t) for t in json.loads(r["body"]).get("parse") or []])
+                    for r in db.execute("SELECT source, body FROM documents WHERE session_id = ? ORDER BY seq",
+                                        (sid,))]
 
     def filter_options(self, sid: str) -> dict[str, list[tuple[str, str]]]:
         """Choices for the filters: codes, severities and projects present in the session."""

@@ -145,7 +145,7 @@ class Handlers:
                c.code: gr.update(choices=[("全部问题类型", ""), *opts["codes"]], value=""),
                c.sev: gr.update(choices=[("全部严重程度", ""), *opts["severities"]], value=""),
                c.proj: gr.update(choices=[("全部项目", ""), *opts["projects"]], value=""),
-               c.status_dd: "", c.search: "", c.coverage: view.coverage_html(self.store.coverage(sid)),
+               c.status_dd: "", c.search: "", c.coverage: view.coverage_html(self.store.coverage(sid), self.store.parse_reports(sid)),
                c.overview: view.overview_rows(self.store.overview(sid)),
                c.sessions: gr.update(choices=view.session_choices(self.store.list_sessions()), value=sid),
                c.export_file: gr.update(value=None, visible=False)}

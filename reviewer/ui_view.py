@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.codes import STATUS_NAMES, code_name, severity_name, status_name
+from reviewer.model import TableParse
 from reviewer.store import FindingDetail, GroupRecord, SessionInfo
 from reviewer.text import percent as text_percent
 from reviewer.ui_evidence import e, evidence_html, where_zh
@@ -265,10 +266,19 @@ def _num(value: Any) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def coverage_html(coverage: list[tuple[str, dict[str, Any]]]) -> str:
-    """Per document: checks that skipped rows and why, so "clean" and "not looked at" differ."""
+def coverage_html(coverage: list[tuple[str, dict[str, Any]]],
+                  parse: list[tuple[str, list[TableParse]]] | None = None) -> str:
+    """Per document: how its tables were read (columns recognised, not recognised, rows set
+    aside) and the checks that skipped rows and why, so "clean" and "not looked at" differ."""
+    from reviewer.output import parse_lines
+
+    reads = dict(parse or [])
     parts = []
     for source, cov in coverage:
+        parts.append(f"<div><b>{e(Path(source).name)}</b></div>")
+        lines = parse_lines(reads.get(source, []))
+        if lines:
+            parts.append("<ul class='rv-parse'>" + "".join(f"<li>{e(x)}</li>" for x in lines) + "</ul>")
         rows = []
         for code, entry in sorted(cov.items(), key=lambda kv: -sum((kv[1].get("skipped") or {}).values())):
             skipped = entry.get("skipped") or {}
@@ -276,10 +286,10 @@ def coverage_html(coverage: list[tuple[str, dict[str, Any]]]) -> str:
             rows.append(f"<tr><td>{e(code_name(code))}</td><td>{e(entry.get('checked', 0))}</td>"
                         f"<td>{e(reasons) if reasons else '—'}</td></tr>")
         if rows:
-            parts.append(f"<div><b>{e(Path(source).name)}</b></div><table class='rv-cells'><tr><th>检查项</th>"
-                         f"<th>已检查行数</th><th>未检查的行及原因</th></tr>{''.join(rows)}</table>")
+            parts.append("<table class='rv-cells'><tr><th>检查项</th><th>已检查行数</th><th>未检查的行及原因</th></tr>"
+                         f"{''.join(rows)}</table>")
         else:
-            parts.append(f"<div><b>{e(Path(source).name)}</b>：没有覆盖情况记录。</div>")
+            parts.append("<div>没有覆盖情况记录。</div>")
     return "".join(parts) or "<div class='rv-muted'>打开会话后显示。</div>"
 
 

@@ -153,3 +153,15 @@ def test_level2_label_on_its_own_row_sets_the_category_below(tmp_path):
     rows = doc.projects[0].rows
     assert [(r.level1, r.level2, r.indicator) for r in rows] == [
         ("产出指标", "数量指标", "修缮文物点数"), ("产出指标", "质量指标", "验收合格率")]
+
+
+def test_ui_coverage_panel_shows_how_tables_were_read(tmp_path):
+    from reviewer import ui_view
+    from reviewer.store import Store
+
+    res = review_paths([write(tmp_path, TABLE.format(actual="年终实测数"))], use_corpus=False)
+    store = Store(tmp_path / "s.sqlite3")
+    sid = store.create_session(res.documents)
+    html = ui_view.coverage_html(store.coverage(sid), store.parse_reports(sid))
+    assert "未识别的列：年终实测数" in html
+    assert "列未识别（年终实测数），缺少实际完成值列" in html
