@@ -40,7 +40,7 @@ class LexiconScorer:
 
     id = "lexicon"
 
-    def __init__(self, vectors, specific_rank: int, common_rank: int = 500, probes: int = 300,
+    def __init__(self, vectors, specific_rank: int, common_rank: int = 500, probes: int = 200,
                  synonym: float = 0.8, cilin_depth: int = 4):
         self.wv = vectors
         self.stop = {self.wv.index[w] for w in STOP_WORDS if w in self.wv.index}
@@ -48,7 +48,7 @@ class LexiconScorer:
         self.common_rank = common_rank
         self.synonym, self.cilin_depth = synonym, cilin_depth
         self._words: dict[str, tuple[np.ndarray, np.ndarray, list[int]]] = {}
-        self._background: dict[str, float] = {}
+        self._background: dict[tuple[int, ...], float] = {}
         # Words of middling frequency, one every few ranks: what "any word" scores against a text.
         two = [i for i in range(common_rank * 4, len(vectors.words)) if len(vectors.words[i]) >= 2]
         self.probes = vectors.matrix(two[:: max(1, len(two) // probes)][:probes])
@@ -67,10 +67,11 @@ class LexiconScorer:
 
     def background(self, context: str) -> float:
         """How well words of any topic match the context: longer texts match anything better."""
-        hit = self._background.get(context)
+        cv, _w, ids = self.words(context)
+        key = tuple(sorted(ids))  # renamed copies of a table share their words
+        hit = self._background.get(key)
         if hit is None:
-            cv = self.words(context)[0]
-            hit = self._background[context] = float((self.probes @ cv.T).max(axis=1).mean()) if len(cv) else 0.0
+            hit = self._background[key] = float((self.probes @ cv.T).max(axis=1).mean()) if len(cv) else 0.0
         return hit
 
     def score(self, row: str, context: str) -> tuple[float, dict[str, Any]] | None:

@@ -503,30 +503,35 @@ class _Run:
             all_ex = set().union(*self.exclude_docs.values()) if self.exclude_docs else set()
             corpus_names = self.corpus.indicator_projects(tkeys, all_ex)
         self.generic: list[dict[str, _Row | str]] = []
-        same: dict[tuple[int, str, tuple, str], dict[str, _Row | str]] = {}
         for i, row in enumerate(self.rows):
-            proj, nk_row = row.proj, row.proj.name_key
-            key = (id(self.near[i]), tkeys[i], proj.doc, nk_row)
-            if key[0] in self.shared_lists and key in same:  # a copy: same neighbours, template, report, name
-                self.generic.append(same[key])
+            self.generic.append(self._unrelated_names(row, self.near[i], by_tkey.get(tkeys[i], {}),
+                                                      corpus_names.get(tkeys[i], ())))
+
+    def _unrelated_names(self, row: _Row, near, same_tkey: dict, corpus_names: Iterable[str]) -> dict[str, _Row | str]:
+        """Up to GENERIC_CAP unrelated project names carrying the row's indicator: a template row in
+        a county's batch sits in thousands of projects, and counting them all would be quadratic."""
+        proj, nk_row = row.proj, row.proj.name_key
+        names: dict[str, _Row | str] = {}
+        for other, _s, _lex in near:
+            op = other.proj
+            if op.department or op.name_key in names:
                 continue
-            names: dict[str, _Row | str] = {}
-            for other, _s, _lex in self.near[i]:
-                op = other.proj
-                if op.department or op.name_key in names:
-                    continue
-                if _ratio(op.name_key, nk_row) < UNRELATED_NAME and not self.excluded(proj, op):
-                    names[op.name_key] = other
-            for (nk, doc), other in by_tkey.get(tkeys[i], {}).items():
-                if nk in names or _ratio(nk, nk_row) >= UNRELATED_NAME or self.doc_excluded(proj.doc, doc):
-                    continue
-                names[nk] = other
-            for nk in corpus_names.get(tkeys[i], ()):
-                if _ratio(nk, nk_row) < UNRELATED_NAME:
-                    names.setdefault(nk, nk)
-            self.generic.append(names)
-            if key[0] in self.shared_lists:
-                same[key] = names
+            if _ratio(op.name_key, nk_row) < UNRELATED_NAME and not self.excluded(proj, op):
+                names[op.name_key] = other
+                if len(names) >= GENERIC_CAP:
+                    return names
+        for (nk, doc), other in same_tkey.items():
+            if nk in names or _ratio(nk, nk_row) >= UNRELATED_NAME or self.doc_excluded(proj.doc, doc):
+                continue
+            names[nk] = other
+            if len(names) >= GENERIC_CAP:
+                return names
+        for nk in corpus_names:
+            if _ratio(nk, nk_row) < UNRELATED_NAME:
+                names.setdefault(nk, nk)
+                if len(names) >= GENERIC_CAP:
+                    return names
+        return names
 
     def is_generic(self, i: int) -> bool:
         return len(self.generic[i]) >= GENERIC_MIN_PROJECTS
@@ -591,7 +596,8 @@ def _check_generic(run: _Run, ctxs) -> None:
                     for v in islice((v for v in names.values() if isinstance(v, _Row)), MAX_EVIDENCE)]
         shown = "、".join(f"“{e['project']}”" for e in examples[:3])
         ctx.add(code, row.proj.model, row.model,
-                f"指标“{row.indicator}”是模板化指标：同样的指标出现在 {len(names)} 个不相关的项目中"
+                f"指标“{row.indicator}”是模板化指标：同样的指标出现在{'至少 ' if len(names) >= GENERIC_CAP else ' '}"
+                f"{len(names)} 个不相关的项目中"
                 f"{'（如' + shown + '）' if shown else ''}，不能说明本项目的产出或效益。建议换成反映本项目特有内容、可衡量的指标。",
                 reason="同一指标出现在多个不相关项目中", projects=len(names), neighbours=examples)
 
