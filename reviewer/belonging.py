@@ -40,7 +40,7 @@ class LexiconScorer:
 
     id = "lexicon"
 
-    def __init__(self, vectors, specific_rank: int, common_rank: int = 500, probes: int = 200,
+    def __init__(self, vectors, specific_rank: int, common_rank: int = 100, probes: int = 200,
                  synonym: float = 0.8, cilin_depth: int = 4):
         self.wv = vectors
         self.stop = {self.wv.index[w] for w in STOP_WORDS if w in self.wv.index}

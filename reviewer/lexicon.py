@@ -91,7 +91,16 @@ class WordVectors:
         return bool({c[:depth] for c in ca} & {c[:depth] for c in cb})
 
     def segment(self, text: str) -> list[int]:
-        """Word ids of the text, longest dictionary match first; unknown characters are skipped."""
+        """Word ids of the text by bidirectional longest match (the split with fewer words, then
+        fewer single characters, wins: 落实国家惠民政策 → 惠/民/政策, not 惠/民政/策)."""
+        forward, backward = self._forward(text), self._backward(text)
+
+        def cost(ids: list[int]) -> tuple[int, int]:
+            return len(ids), sum(1 for i in ids if len(self.words[i]) == 1)
+
+        return forward if cost(forward) < cost(backward) else backward
+
+    def _forward(self, text: str) -> list[int]:
         out: list[int] = []
         i, n, index = 0, len(text), self.index
         while i < n:
@@ -102,8 +111,22 @@ class WordVectors:
                     i += size
                     break
             else:
-                i += 1
+                i += 1  # a character without a vector
         return out
+
+    def _backward(self, text: str) -> list[int]:
+        out: list[int] = []
+        j, index = len(text), self.index
+        while j > 0:
+            for size in range(min(MAX_WORD, j), 0, -1):
+                wid = index.get(text[j - size:j])
+                if wid is not None:
+                    out.append(wid)
+                    j -= size
+                    break
+            else:
+                j -= 1
+        return out[::-1]
 
     def matrix(self, ids: list[int]) -> np.ndarray:
         return np.asarray(self.vectors[ids], dtype=np.float32)

