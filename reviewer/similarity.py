@@ -955,7 +955,12 @@ def _check_boilerplate(run: _Run, ctxs) -> None:
                     reason="同一说明在多行或多份报告中重复使用", uses=n, neighbours=evidence)
             continue
         row_grams = run.grams("；".join(x or "" for x in (row.indicator, row.target, row.actual, row.level2)))
-        facts = bool(_DIGIT.search(expl)) or bool(run.grams(expl) & row_grams) or bool(_CAUSE.search(expl))
+        expl_grams = run.grams(expl)
+        # A fact of the project counts too: "没有轮换、动用库存" under a grain-reserve subsidy row names
+        # what did not happen in that project. A department table's text covers every function, so
+        # sharing a word with it proves nothing.
+        facts = (bool(_DIGIT.search(expl)) or bool(expl_grams & row_grams) or bool(_CAUSE.search(expl))
+                 or (not row.proj.department and bool(expl_grams & run.grams(run.context(row.proj)))))
         if not facts:
             ctx.add(code, row.proj.model, row.model,
                     f"偏差原因分析“{_clip(expl)}”没有提到本指标的任何数据或事实，也没有说明原因，放在任何一行都成立。"
