@@ -48,7 +48,9 @@ class LexiconScorer:
         self.common_rank = common_rank
         self.synonym, self.cilin_depth = synonym, cilin_depth
         self._words: dict[str, tuple[np.ndarray, np.ndarray, list[int]]] = {}
-        self._background: dict[tuple[int, ...], float] = {}
+        self._parts: dict[str, tuple[np.ndarray, list[int], np.ndarray, np.ndarray]] = {}
+        self._bests: dict[tuple[str, str], tuple[np.ndarray, list[int]] | None] = {}
+        self._class_ids: dict[str, int] = {}
         # Words of middling frequency, one every few ranks: what "any word" scores against a text.
         two = [i for i in range(common_rank * 4, len(vectors.words)) if len(vectors.words[i]) >= 2]
         self.probes = vectors.matrix(two[:: max(1, len(two) // probes)][:probes])
@@ -65,33 +67,64 @@ class LexiconScorer:
             hit = self._words[text] = (self.wv.matrix(ids), weights, ids)
         return hit
 
-    def background(self, context: str) -> float:
-        """How well words of any topic match the context: longer texts match anything better."""
-        cv, _w, ids = self.words(context)
-        key = tuple(sorted(ids))  # renamed copies of a table share their words
-        hit = self._background.get(key)
+    def _classes(self, ids: list[int]) -> np.ndarray:
+        """词林 class codes (first `cilin_depth` characters) of words, as ints, -1 padded (n × 4)."""
+        out = np.full((len(ids), 4), -1, dtype=np.int64)
+        for n, wid in enumerate(ids):
+            codes = sorted({c[:self.cilin_depth] for c in self.wv.cilin.get(wid, ())})[:4]
+            out[n, :len(codes)] = [self._class_ids.setdefault(c, len(self._class_ids)) for c in codes]
+        return out
+
+    def _part(self, text: str) -> tuple[np.ndarray, list[int], np.ndarray, np.ndarray]:
+        """A context part: word vectors, word ids, 词林 classes, and what each probe word reaches there."""
+        hit = self._parts.get(text)
         if hit is None:
-            hit = self._background[key] = float((self.probes @ cv.T).max(axis=1).mean()) if len(cv) else 0.0
+            cv, _w, ids = self.words(text)
+            probe = (self.probes @ cv.T).max(axis=1) if ids else np.full(len(self.probes), -1.0, np.float32)
+            hit = self._parts[text] = (cv, ids, self._classes(ids), probe)
         return hit
 
-    def score(self, row: str, context: str) -> tuple[float, dict[str, Any]] | None:
-        """Weighted mean over the row's words of their best similarity in the context, minus what
-        words of any topic reach there (None: no words to compare)."""
-        rv, rw, rids = self.words(row)
-        cv, _cw, cids = self.words(context)
-        if not rids or not cids:
+    def _best(self, row: str, part: str) -> tuple[np.ndarray, list[int]] | None:
+        """For each content word of the row: its best similarity in one part, and the word reaching it."""
+        key = (row, part)
+        hit = self._bests.get(key)
+        if hit is None and key not in self._bests:
+            rv, _rw, rids = self.words(row)
+            cv, cids, cclass, _probe = self._part(part)
+            if rids and cids:
+                sims = rv @ cv.T
+                # 词林 puts synonyms in one small class (修缮/维修 Hd04): vectors only say "related".
+                rclass = self._classes(rids)
+                same = ((rclass[:, None, :, None] == cclass[None, :, None, :])
+                        & (rclass[:, None, :, None] >= 0)).any(axis=(2, 3))
+                sims = np.where(same, np.maximum(sims, self.synonym), sims)
+                best = sims.argmax(axis=1)
+                hit = (sims[np.arange(len(rids)), best], [cids[j] for j in best])
+            self._bests[key] = hit
+        return hit
+
+    def score_parts(self, row: str, parts: tuple[str, ...]) -> tuple[float, dict[str, Any]] | None:
+        """Weighted mean over the row's words of their best similarity in the context (the union of
+        the parts), minus what words of any topic reach there (None: no words to compare).
+
+        Parts are scored and cached apart, so copies of a table under other names share the work
+        on their rows and only their names are new."""
+        _rv, rw, rids = self.words(row)
+        parts = tuple(p for p in parts if p)
+        found = [b for b in (self._best(row, p) for p in parts) if b is not None]
+        if not rids or not found:
             return None
-        sims = rv @ cv.T
-        # 词林 puts synonyms in one small class (修缮/维修 Hd04): vectors only say they are related.
-        for a, wa in enumerate(rids):
-            for b, wb in enumerate(cids):
-                if sims[a, b] < self.synonym and self.wv.same_class(wa, wb, self.cilin_depth):
-                    sims[a, b] = self.synonym
-        best = sims.argmax(axis=1)
-        top = sims[np.arange(len(rids)), best]
+        top = np.max([f[0] for f in found], axis=0)
+        pick = np.argmax([f[0] for f in found], axis=0)
+        words = [found[pick[n]][1][n] for n in range(len(rids))]
+        background = float(np.max([self._part(p)[3] for p in parts], axis=0).mean())
         score = float((top * rw).sum() / rw.sum()) if rw.sum() > 0 else 0.0
-        pairs = [f"{self.wv.words[a]}≈{self.wv.words[cids[b]]}({t:.2f})" for a, b, t in zip(rids, best, top)]
-        return score - self.background(context), {"word_matches": pairs}
+        pairs = [f"{self.wv.words[a]}≈{self.wv.words[b]}({t:.2f})" for a, b, t in zip(rids, words, top)]
+        return score - background, {"word_matches": pairs}
+
+    def score(self, row: str, context: str) -> tuple[float, dict[str, Any]] | None:
+        """The score of a row in one context text."""
+        return self.score_parts(row, (context,))
 
 
 class EmbeddingScorer:
@@ -112,6 +145,9 @@ class EmbeddingScorer:
         if not norm_text(row) or not norm_text(context):
             return None
         return float(self._vec(row) @ self._vec(context)), {}
+
+    def score_parts(self, row: str, parts: tuple[str, ...]) -> tuple[float, dict[str, Any]] | None:
+        return self.score(row, "；".join(p for p in parts if p))
 
 
 def make_scorer(embedder, specific_rank: int):

@@ -120,7 +120,9 @@ class _Proj:
     year: int | None = None
     rows: list[_Row] = field(default_factory=list)
     model: Project | None = None
-    cid: int = -1  # content id: projects with the same profile and rows share it (see _Run.content_id)
+    cid: int = -1  # content id: projects with the same rows share it (see _Run.content_id)
+    label: str = ""  # name and table title: what differs between renamed copies of a table
+    about: str = ""  # purpose and achievements
 
 
 @dataclass(eq=False)
@@ -206,8 +208,8 @@ class _Run:
         self._grams: dict[str, set[str]] = {}
         self._doc_excl: dict[tuple[tuple, tuple], bool] = {}
         self._cids: dict[tuple, int] = {}
-        self._contexts: dict[tuple[str, int, frozenset[int]], str] = {}
-        self._supports: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self._contexts: dict[tuple[int, frozenset[int]], str] = {}
+        self._supports: dict[tuple[str, tuple[str, ...]], tuple[float | None, dict[str, Any]]] = {}
         self._pairings: dict[tuple[str, int, int], list[tuple[int, int, float]]] = {}
         self._best_row: dict[tuple[str, int], _Row] = {}
         self._kin: dict[tuple[str, str], bool] = {}
@@ -231,7 +233,8 @@ class _Run:
             for p in doc.projects:
                 dept = is_department_table(doc.kind, any(r.goal for r in p.rows))
                 proj = _Proj(("r", di, p.id), ("r", di), doc.source, "本报告", p.name, _name_key(p.name),
-                             project_profile(p.name, p.title, p.purpose, p.achieved), dept, doc.year, model=p)
+                             project_profile(p.name, p.title, p.purpose, p.achieved), dept, doc.year, model=p,
+                             label=project_profile(p.name, p.title, None), about=project_profile(p.purpose, p.achieved, None))
                 for r in p.rows:
                     row = _Row(("r", di, r.id), proj, r.indicator, match_key(r.indicator), r.target, r.actual,
                                r.explanation, r.level2, r.description, model=r, i=len(self.rows))
@@ -255,7 +258,8 @@ class _Run:
         if proj is None:
             year = cp.rows[0].year if cp.rows else None
             proj = _Proj(("c", cp.proj_id), ("c", cp.doc_id), cp.file, "历史报告库", cp.name, _name_key(cp.name),
-                         cp.profile, cp.department, year)
+                         cp.profile, cp.department, year, label=project_profile(cp.name, cp.title, None),
+                         about=project_profile(cp.purpose, cp.achieved, None))
             for r in cp.rows:
                 proj.rows.append(_Row(("c", r.vec_id), proj, r.indicator, match_key(r.indicator), r.target,
                                       r.actual, r.explanation, r.level2))
@@ -437,20 +441,25 @@ class _Run:
             self._grams[text] = content_bigrams(text)
         return self._grams[text]
 
-    def context(self, proj: _Proj, leave_out: Iterable[int] = ()) -> str:
-        """The project's profile and row texts, without the rows at positions `leave_out`.
+    def context(self, proj: _Proj, leave_out: Iterable[int] = ()) -> tuple[str, ...]:
+        """The project's text in parts: name and title, purpose and achievements, and its row texts
+        without the rows at positions `leave_out`.
 
-        One string object per (content, rows left out), so the caches keyed by it hash it once.
+        Only the first part differs between the copies of a table under other names; the rows part
+        is one string object per (content, rows left out), so the caches keyed by the parts do the
+        rest of the work once for all copies.
         """
         out = frozenset(leave_out)
-        key = (proj.profile, proj.cid, out)
-        text = self._contexts.get(key)
-        if text is None:
-            parts = [proj.profile] + [r.text for r in proj.rows if r.idx not in out]
-            text = self._contexts[key] = "；".join(parts)
-        return text
+        key = (proj.cid, out)
+        rows = self._contexts.get(key)
+        if rows is None:
+            rows = self._contexts[key] = "；".join(r.text for r in proj.rows if r.idx not in out)
+        return proj.label, proj.about, rows
 
-    def support(self, row: _Row, context: str) -> tuple[float | None, dict[str, Any]]:
+    def context_grams(self, context: tuple[str, ...]) -> set[str]:
+        return set().union(*(self.grams(part) for part in context))
+
+    def support(self, row: _Row, context: tuple[str, ...]) -> tuple[float | None, dict[str, Any]]:
         """How well the row's words fit the context (the scorer's score; None: nothing to compare),
         and why: the share of its content bigrams found there and the closest word pairs."""
         key = (row.text, context)
@@ -458,9 +467,10 @@ class _Run:
         if cached is not None:
             return cached
         grams = self.grams(row.text)
-        g = len(grams & self.grams(context)) / len(grams) if grams else 0.0
+        shared = set().union(*(grams & self.grams(part) for part in context))
+        g = len(shared) / len(grams) if grams else 0.0
         why: dict[str, Any] = {"bigram_share": round(g, 2)}
-        sem = self.scorer.score(row.text, context) if self.scorer is not None else None
+        sem = self.scorer.score_parts(row.text, context) if self.scorer is not None else None
         if sem is not None:
             why["semantic"] = round(sem[0], 3)
             why.update(sem[1])
@@ -508,21 +518,26 @@ class _Run:
             if r.indicator not in tpl_of:
                 tpl_of[r.indicator] = template_key(r.indicator)
         tkeys = [tpl_of[r.indicator] for r in self.rows]
-        by_tkey: dict[str, dict[tuple[str, tuple], _Row]] = defaultdict(dict)
+        first: dict[str, dict[tuple[str, tuple], _Row]] = defaultdict(dict)
         for i, k in enumerate(tkeys):
             row = self.rows[i]
             if not row.proj.department:
-                by_tkey[k].setdefault((row.proj.name_key, row.proj.doc), row)
+                first[k].setdefault((row.proj.name_key, row.proj.doc), row)
+        # Per template key: the project names (for one vectorised name comparison per row) and the
+        # (document, row) behind each.
+        by_tkey = {k: ([nk for nk, _doc in entries], [(doc, r) for (_nk, doc), r in entries.items()])
+                   for k, entries in first.items()}
         corpus_names: dict[str, set[str]] = {}
         if self.corpus is not None:
             all_ex = set().union(*self.exclude_docs.values()) if self.exclude_docs else set()
             corpus_names = self.corpus.indicator_projects(tkeys, all_ex)
         self.generic: list[dict[str, _Row | str]] = []
         for i, row in enumerate(self.rows):
-            self.generic.append(self._unrelated_names(row, self.near[i], by_tkey.get(tkeys[i], {}),
+            self.generic.append(self._unrelated_names(row, self.near[i], by_tkey.get(tkeys[i], ([], [])),
                                                       corpus_names.get(tkeys[i], ())))
 
-    def _unrelated_names(self, row: _Row, near, same_tkey: dict, corpus_names: Iterable[str]) -> dict[str, _Row | str]:
+    def _unrelated_names(self, row: _Row, near, same_tkey: tuple[list[str], list[tuple[tuple, _Row]]],
+                         corpus_names: Iterable[str]) -> dict[str, _Row | str]:
         """Up to GENERIC_CAP unrelated project names carrying the row's indicator: a template row in
         a county's batch sits in thousands of projects, and counting them all would be quadratic."""
         proj, nk_row = row.proj, row.proj.name_key
@@ -535,12 +550,23 @@ class _Run:
                 names[op.name_key] = other
                 if len(names) >= GENERIC_CAP:
                     return names
-        for (nk, doc), other in same_tkey.items():
-            if nk in names or _ratio(nk, nk_row) >= UNRELATED_NAME or self.doc_excluded(proj.doc, doc):
-                continue
-            names[nk] = other
-            if len(names) >= GENERIC_CAP:
-                return names
+        nks, entries = same_tkey
+        if nks:
+            from rapidfuzz import process
+
+            # Vectorised, in chunks: a batch holds one template under hundreds of names, and a
+            # common template row finds its GENERIC_CAP unrelated names in the first chunk.
+            for start in range(0, len(nks), 256):
+                chunk = nks[start:start + 256]
+                scores = process.cdist([nk_row], chunk, scorer=fuzz.ratio, dtype=np.float32, workers=1)[0]
+                for j in np.flatnonzero(scores < UNRELATED_NAME):
+                    nk = chunk[j]
+                    doc, other = entries[start + j]
+                    if nk in names or self.doc_excluded(proj.doc, doc):
+                        continue
+                    names[nk] = other
+                    if len(names) >= GENERIC_CAP:
+                        return names
         for nk in corpus_names:
             if _ratio(nk, nk_row) < UNRELATED_NAME:
                 names.setdefault(nk, nk)
@@ -977,7 +1003,7 @@ def _check_boilerplate(run: _Run, ctxs) -> None:
         # what did not happen in that project. A department table's text covers every function, so
         # sharing a word with it proves nothing.
         facts = (bool(_DIGIT.search(expl)) or bool(expl_grams & row_grams) or bool(_CAUSE.search(expl))
-                 or (not row.proj.department and bool(expl_grams & run.grams(run.context(row.proj)))))
+                 or (not row.proj.department and bool(expl_grams & run.context_grams(run.context(row.proj)))))
         if not facts:
             ctx.add(code, row.proj.model, row.model,
                     f"偏差原因分析“{_clip(expl)}”没有提到本指标的任何数据或事实，也没有说明原因，放在任何一行都成立。"
