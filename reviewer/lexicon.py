@@ -33,7 +33,7 @@ MAX_WORD = 6
 class _NoGlobals(pickle.Unpickler):
     """Loads plain containers only: any class or function reference is refused."""
 
-    def find_class(self, module: str, name: str):  # noqa: D102
+    def find_class(self, module: str, name: str):
         raise pickle.UnpicklingError(f"refused global {module}.{name}")
 
 

@@ -81,3 +81,24 @@ def test_framework_rows_are_never_accused_even_when_copied_across_sectors():
     assert f.evidence["source"]["project"] == "城区供水管网改造"
     assert f.evidence["own_support"] < f.evidence["source_support"]
     assert "城区供水管网改造" in f.message
+
+
+def test_a_users_model_scores_belonging_with_thresholds_calibrated_on_the_run(tmp_path, seeds_dir, monkeypatch):
+    from test_embed import build_tiny_model
+
+    from reviewer.review import parse_path
+
+    corpus = tmp_path / "corpus"
+    (corpus / "reports").mkdir(parents=True)
+    for name in ("003", "004"):
+        (corpus / "reports" / f"{name}.txt").write_text(
+            next(seeds_dir.glob(f"{name}_*.txt")).read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("REVIEWER_EMBED_MODEL", str(build_tiny_model(tmp_path / "tiny")))
+    doc = parse_path(next(seeds_dir.glob("004_*.txt")))
+    run_similarity([doc], corpus_dir=corpus)
+    cov = doc.coverage["MISPLACED_INDICATOR"]
+    assert cov.checked > 0 and not any("未安装词向量" in r for r in cov.skipped)
+    for f in doc.findings:
+        if f.code == "MISPLACED_INDICATOR":  # whatever a random toy model finds, it says by which scale
+            assert f.evidence["thresholds"]["scorer"].startswith("st:")
+            assert "满意" not in f.message.split("”")[0]
