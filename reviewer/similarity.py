@@ -84,7 +84,7 @@ def _name_key(name: str | None) -> str:
     return re.sub(r"[\d年号第]", "", match_key(name))
 
 
-@lru_cache(maxsize=1 << 20)
+@lru_cache(maxsize=1 << 18)
 def _ratio(a: str, b: str) -> float:
     """rapidfuzz similarity 0–100 of two keys; cached, as report rows repeat a great deal."""
     return float(fuzz.ratio(a, b))
@@ -531,10 +531,14 @@ class _Run:
         if self.corpus is not None:
             all_ex = set().union(*self.exclude_docs.values()) if self.exclude_docs else set()
             corpus_names = self.corpus.indicator_projects(tkeys, all_ex)
-        self.generic: list[dict[str, _Row | str]] = []
+        # Per row: how many unrelated projects carry it (up to GENERIC_CAP) and the first few of
+        # their rows for the evidence; the names themselves are not kept (a batch has 100k rows).
+        self.generic: list[tuple[int, list[_Row]]] = []
         for i, row in enumerate(self.rows):
-            self.generic.append(self._unrelated_names(row, self.near[i], by_tkey.get(tkeys[i], ([], [])),
-                                                      corpus_names.get(tkeys[i], ())))
+            names = self._unrelated_names(row, self.near[i], by_tkey.get(tkeys[i], ([], [])),
+                                          corpus_names.get(tkeys[i], ()))
+            examples = list(islice((v for v in names.values() if isinstance(v, _Row)), MAX_EVIDENCE))
+            self.generic.append((len(names), examples))
 
     def _unrelated_names(self, row: _Row, near, same_tkey: tuple[list[str], list[tuple[tuple, _Row]]],
                          corpus_names: Iterable[str]) -> dict[str, _Row | str]:
@@ -575,7 +579,7 @@ class _Run:
         return names
 
     def is_generic(self, i: int) -> bool:
-        return len(self.generic[i]) >= GENERIC_MIN_PROJECTS
+        return self.generic[i][0] >= GENERIC_MIN_PROJECTS
 
 
 # ------------------------------------------------------------------ the checks
@@ -632,15 +636,14 @@ def _check_generic(run: _Run, ctxs) -> None:
             continue
         if row.description and match_key(row.description) != row.ikey and not _shared_description(run, row):
             continue  # "成本金额" explained as "维修维护费用总金额": the template name carries a specific meaning
-        names = run.generic[i]
-        examples = [_neighbour(row.proj.doc, v)
-                    for v in islice((v for v in names.values() if isinstance(v, _Row)), MAX_EVIDENCE)]
+        n, rows = run.generic[i]
+        examples = [_neighbour(row.proj.doc, v) for v in rows]
         shown = "、".join(f"“{e['project']}”" for e in examples[:3])
         ctx.add(code, row.proj.model, row.model,
-                f"指标“{row.indicator}”是模板化指标：同样的指标出现在{'至少 ' if len(names) >= GENERIC_CAP else ' '}"
-                f"{len(names)} 个不相关的项目中"
+                f"指标“{row.indicator}”是模板化指标：同样的指标出现在{'至少 ' if n >= GENERIC_CAP else ' '}"
+                f"{n} 个不相关的项目中"
                 f"{'（如' + shown + '）' if shown else ''}，不能说明本项目的产出或效益。建议换成反映本项目特有内容、可衡量的指标。",
-                reason="同一指标出现在多个不相关项目中", projects=len(names), neighbours=examples)
+                reason="同一指标出现在多个不相关项目中", projects=n, neighbours=examples)
 
 
 def _shared_description(run: _Run, row: _Row) -> bool:
