@@ -33,6 +33,7 @@ class Calibration:
     margin: float
     scorer: str
     sample: int
+    calibrated: bool = False  # False: the scorer's fixed values from rules.toml
 
 
 class LexiconScorer:
@@ -172,4 +173,4 @@ def calibrate(own_scores: list[float], quantile: float, margin_share: float,
     arr = np.asarray(own_scores)
     q1, q3 = np.quantile(arr, [0.25, 0.75])
     return Calibration(float(np.quantile(arr, quantile)), float(margin_share * max(q3 - q1, 1e-3)),
-                       scorer_id, len(own_scores))
+                       scorer_id, len(own_scores), calibrated=True)

@@ -942,7 +942,7 @@ def _misplaced_finding(run: _Run, case: dict[str, Any], best: dict[str, Any], ca
         "source_support": round(best["score"], 3), "source_detail": best["why"], "source_purpose": q.profile[:300],
         "source": _neighbour(proj.doc, qrow, best["sim"], best["lex"]),
         "thresholds": {"own_max": round(cal.own_max, 3), "margin": round(cal.margin, 3), "scorer": cal.scorer,
-                       "calibrated_on": cal.sample},
+                       "set_by": f"本次审阅的 {cal.sample} 行指标校准" if cal.calibrated else "rules.toml"},
         "neighbours": [_neighbour(proj.doc, qrow, best["sim"], best["lex"])]
         + [_neighbour(proj.doc, o, s2, l2) for o, s2, l2 in more]}
     return message, evidence
