@@ -78,3 +78,23 @@ def test_a_copied_table_is_found_even_when_its_rows_sit_in_dozens_of_other_proje
     # the template rows themselves are called generic (in 120 unrelated projects)
     generic = {row for _p, row in _flags(doc, "GENERIC_INDICATOR")}
     assert "p120.r0" in generic and "p120.r2" not in generic
+
+
+def test_renamed_copies_of_a_report_are_judged_alike(tmp_path):
+    # A county's batch: the same template report under other project names, one file each.
+    text = seed("003").read_text(encoding="utf-8")
+    docs = []
+    for k, place in enumerate(["东山乡", "西河乡", "南林乡", "北田乡", "金水乡", "银石乡"]):
+        body = "".join(line.replace("项目名称\t", f"项目名称\t{place}", 1) for line in text.splitlines(keepends=True))
+        path = tmp_path / f"r{k}.txt"
+        path.write_text(body, encoding="utf-8")
+        docs.append(parse_path(path))
+    run_similarity(docs, use_corpus=False)
+    shapes = []
+    for doc in docs:
+        position = {r.id: (j, i) for j, p in enumerate(doc.projects) for i, r in enumerate(p.rows)}
+        shapes.append({code: sorted(position[f.row_id] if f.row_id else (doc.projects.index(
+            next(p for p in doc.projects if p.id == f.project_id)), -1) for f in doc.findings if f.code == code)
+            for code in ("MISPLACED_INDICATOR", "GENERIC_INDICATOR", "DUPLICATE_INDICATOR_SET")})
+    assert all(s == shapes[0] for s in shapes)
+    assert shapes[0]["DUPLICATE_INDICATOR_SET"]  # every copy's tables have twins in the other reports
