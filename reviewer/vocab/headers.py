@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from reviewer import vocab
@@ -17,9 +17,17 @@ _LEVEL_WEIGHT = re.compile(
 )
 
 
+_SPACE = re.compile(r"\s+")
+
+
 def norm(text: str | None) -> str:
     """Normalised cell text without any whitespace: the form every label is matched in."""
-    return re.sub(r"\s+", "", normalise_text(text))
+    return _norm(text) if text else ""
+
+
+@lru_cache(maxsize=200_000)
+def _norm(text: str) -> str:
+    return _SPACE.sub("", normalise_text(text))
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
@@ -37,9 +45,23 @@ class Vocabulary:
     level2: re.Pattern[str]
     family: dict[str, str]  # 二级 stem → 一级 stem
     title_suffix: re.Pattern[str]  # the ending of a table title, to strip from a project name
+    # Answers already given, per question and cell text: a county batch repeats its templates'
+    # words hundreds of thousands of times.
+    _memo: dict[tuple[str, str, str], object] = field(default_factory=dict, compare=False, repr=False)
+
+    def _cached(self, question: str, kind: str, cell: str, answer):
+        key = (question, kind, cell)
+        if key not in self._memo:
+            if len(self._memo) > 500_000:
+                self._memo.clear()
+            self._memo[key] = answer(cell)
+        return self._memo[key]
 
     def header_role(self, cell: str) -> tuple[str, int] | None:
         """(role, preference rank) of a header cell, or None when no role names it."""
+        return self._cached("role", "", cell, self._header_role)
+
+    def _header_role(self, cell: str) -> tuple[str, int] | None:
         for text in _variants(cell):
             for role in self.role_order:
                 for rank, pat in enumerate(self.roles.get(role, [])):
@@ -49,9 +71,13 @@ class Vocabulary:
 
     def label(self, kind: str, cell: str) -> bool:
         """True when the cell is a label of this kind ("project", "total", "section" …)."""
-        return any(self.labels[kind].search(t) for t in _variants(cell))
+        return self._cached("label", kind, cell, lambda c: any(self.labels[kind].search(t) for t in _variants(c)))
 
     def funding_field(self, cell: str) -> str | None:
+        """The funding figure a header cell names (initial, full, spent, rate …), or None."""
+        return self._cached("funding", "", cell, self._funding_field)
+
+    def _funding_field(self, cell: str) -> str | None:
         for text in _variants(cell):
             for name in ("initial", "spent", "full", "rate", "weight", "score", "rule"):
                 if self.funding[name].search(text):
@@ -59,7 +85,8 @@ class Vocabulary:
         return None
 
     def funding_row(self, kind: str, cell: str) -> bool:
-        return any(self.funding[kind].search(t) for t in _variants(cell))
+        return self._cached("funding_row", kind, cell,
+                            lambda c: any(self.funding[kind].search(t) for t in _variants(c)))
 
 
 def _variants(cell: str) -> list[str]:
@@ -125,12 +152,17 @@ def _unnumbered(text: str | None) -> str:
 
 
 def is_level1(text: str | None) -> bool:
+    v = get()
+    return bool(text) and v._cached("level1", "", text, _is_level1)
+
+
+def _is_level1(text: str) -> bool:
     name, weight = level_weight(_unnumbered(text))
     return bool(get().level1.match(name)) or (not name and weight is not None)
 
 
 def is_level2(text: str | None) -> bool:
-    return bool(get().level2.match(level_weight(_unnumbered(text))[0]))
+    return bool(text) and get()._cached("level2", "", text, lambda t: bool(get().level2.match(level_weight(_unnumbered(t))[0])))
 
 
 def level_family(level2: str | None) -> str | None:
