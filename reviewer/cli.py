@@ -8,10 +8,32 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.core import TyperGroup
 
-from reviewer.errors import InputError
+from reviewer.errors import InputError, SetupError
+
+
+class _OneLineErrors(TyperGroup):
+    """Every command's unusable input or setup ends as one line on stderr and exit 2 (no traceback)."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        import sqlite3
+
+        from reviewer.settings import os_reason
+
+        try:
+            return super().invoke(ctx)
+        except (InputError, SetupError) as err:
+            fail(str(err))
+        except OSError as err:  # a path the checks above did not foresee: still one line
+            where = f" {err.filename}" if err.filename else ""
+            fail(f"无法读写{where}（{os_reason(err)}）")
+        except sqlite3.DatabaseError as err:
+            fail(f"数据库不可用（{err}）；请检查 REVIEWER_HOME")
+
 
 app = typer.Typer(
+    cls=_OneLineErrors,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -46,10 +68,12 @@ def review(
     stats: bool = typer.Option(False, "--stats", help="在 stderr 打印 LLM 调用与缓存命中次数"),
 ) -> None:
     """审阅报告：解析表格、运行规则检查，输出发现的问题。"""
-    from reviewer.output import render_review
+    from reviewer.output import check_out_path, render_review
     from reviewer.progress import cli_progress
     from reviewer.review import review_paths
 
+    if out is not None:
+        check_out_path(out)
     with cli_progress(enabled=len(paths) > 1 or not no_corpus or llm) as progress:
         result = review_paths(paths, use_corpus=not no_corpus, corpus_dir=corpus, llm=llm, progress=progress)
     for err in result.errors:
@@ -74,10 +98,7 @@ def draft(
     """为偏差行起草偏差原因分析和审核意见。"""
     from reviewer.draft import run_draft_command
 
-    try:
-        run_draft_command(path, project=project, row=row, fmt=format, use_llm=llm, stats=stats)
-    except InputError as err:
-        fail(str(err))
+    run_draft_command(path, project=project, row=row, fmt=format, use_llm=llm, stats=stats)
 
 
 @app.command("eval")
@@ -92,11 +113,8 @@ def eval_(
     """用标注数据集评估准确率与召回率。"""
     from reviewer.evaluate import run_eval_command
 
-    try:
-        code = run_eval_command(dataset, as_json=as_json, use_corpus=not no_corpus, llm=llm,
-                                update_baseline=update_baseline, check_baseline=check_baseline)
-    except InputError as err:
-        fail(str(err))
+    code = run_eval_command(dataset, as_json=as_json, use_corpus=not no_corpus, llm=llm,
+                            update_baseline=update_baseline, check_baseline=check_baseline)
     raise typer.Exit(code)
 
 
@@ -121,10 +139,7 @@ def corpus_build(
     """为历史报告库中的全部报告建立索引。"""
     from reviewer.corpus import cli_build
 
-    try:
-        cli_build(corpus)
-    except InputError as err:
-        fail(str(err))
+    cli_build(corpus)
 
 
 @corpus_app.command("add")
@@ -135,10 +150,7 @@ def corpus_add(
     """把报告加入历史报告库（不重建索引）。"""
     from reviewer.corpus import cli_add
 
-    try:
-        code = cli_add(paths, corpus)
-    except InputError as err:
-        fail(str(err))
+    code = cli_add(paths, corpus)
     raise typer.Exit(code)
 
 
@@ -147,10 +159,7 @@ def corpus_stats(corpus: Optional[Path] = typer.Option(None, "--corpus", envvar=
     """报告库统计。"""
     from reviewer.corpus import cli_stats
 
-    try:
-        cli_stats(corpus)
-    except InputError as err:
-        fail(str(err))
+    cli_stats(corpus)
 
 
 @corpus_app.command("search")
@@ -162,10 +171,7 @@ def corpus_search(
     """在报告库中查找最相近的指标行。"""
     from reviewer.corpus import cli_search
 
-    try:
-        cli_search(query, k, corpus)
-    except InputError as err:
-        fail(str(err))
+    cli_search(query, k, corpus)
 
 
 def main() -> None:  # pragma: no cover - console entry

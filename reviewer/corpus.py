@@ -53,7 +53,7 @@ from reviewer import index_file
 from reviewer.embed import norm_text
 from reviewer.errors import InputError
 from reviewer.model import Document
-from reviewer.settings import get_settings
+from reviewer.settings import get_settings, writable_dir
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.embed import Embedder
@@ -269,7 +269,7 @@ def index_path(corpus_dir: Path, choice: str | None = None) -> Path:
 @contextlib.contextmanager
 def _locked(directory: Path):
     """One writer per index at a time (CLI and web UI may both open the corpus)."""
-    directory.parent.mkdir(parents=True, exist_ok=True)
+    writable_dir(directory.parent)  # an unusable REVIEWER_HOME is one line (SetupError), not a traceback
     lock = directory.parent / (directory.name + ".lock")
     with lock.open("w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from reviewer.settings import Settings, get_settings
+from reviewer.settings import Settings, get_settings, writable_dir
 from reviewer.templates import render, template_version
 
 DEFAULT_TIMEOUT = 60.0  # seconds per request; a local 7B model drafts a paragraph well within it
@@ -90,6 +90,7 @@ class LLMClient:
         s = settings or get_settings()
         if not s.llm_base_url:
             return None
+        writable_dir(s.llm_cache_dir)
         return cls(s.llm_base_url, s.llm_model, s.llm_api_key, cache_dir=s.llm_cache_dir, **overrides)
 
     # ------------------------------------------------------------------ public
@@ -195,9 +196,12 @@ class LLMClient:
         path = self._cache_path(key)
         if path is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps({"template": template, "model": self.model, "reply": text}, ensure_ascii=False)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(payload)
-        os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(payload)
+            os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
+        except OSError:
+            pass  # a full or read-only disk costs a repeated call next time, not this draft

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from reviewer.codes import code_name, severity_name
+from reviewer.errors import SetupError
 from reviewer.model import ReviewResult
 
 CSV_COLUMNS = ["source", "finding_id", "code", "code_name", "severity", "project_id", "project", "row_id",
@@ -41,6 +42,14 @@ def _csv_safe(value: str) -> str:
 
 
 _NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
+
+
+def check_out_path(out: Path) -> None:
+    """Refuse an --out that cannot be written before any work is done (SetupError, one line)."""
+    if out.is_dir():
+        raise SetupError(f"--out 指向的是文件夹 {out}；请给出文件名，如 {out / 'review.json'}")
+    if not out.parent.is_dir():
+        raise SetupError(f"--out 的文件夹不存在：{out.parent}；请先建立该文件夹")
 
 
 def render_review(result: ReviewResult, fmt: str, out: Path | None) -> None:

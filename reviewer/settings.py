@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from reviewer.errors import SetupError
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,3 +68,28 @@ def get_settings() -> Settings:
         llm_api_key=env.get("REVIEWER_LLM_API_KEY") or env.get("OPENAI_API_KEY") or None,
         auth=_auth(env.get("REVIEWER_AUTH")),
     )
+
+
+_WHY = {errno.EACCES: "没有写权限", errno.EPERM: "没有写权限", errno.EROFS: "只读文件系统",
+        errno.ENOTDIR: "路径中有同名文件而不是文件夹", errno.EEXIST: "同名文件已存在，不是文件夹",
+        errno.ENOSPC: "磁盘已满", errno.EDQUOT: "磁盘配额已满"}
+
+
+def os_reason(err: OSError) -> str:
+    """An OSError as a short Chinese reason ("只读文件系统")."""
+    return _WHY.get(err.errno or -1, err.strerror or type(err).__name__)
+
+
+def writable_dir(path: Path, what: str = "REVIEWER_HOME") -> Path:
+    """Create ``path`` (owner-only) and prove a file can be written in it, or raise SetupError.
+
+    Trying a real file, not os.access: root passes os.access on a read-only mount.
+    """
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise SetupError(f"{what} 不可用：无法写入 {path}（{os_reason(err)}）；请把 {what} 设为一个可写的文件夹") from None
+    return path

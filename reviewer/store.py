@@ -23,7 +23,9 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from reviewer.codes import SEVERITY_ORDER, code_name, severity_name, status_name
+from reviewer.errors import SetupError
 from reviewer.model import Document, Draft, ReviewError
+from reviewer.settings import writable_dir
 
 ACTIONS = ("accept", "edit", "reject", "reopen")
 _STATUS_OF = {"accept": "accepted", "edit": "edited", "reject": "rejected", "reopen": "open"}
@@ -344,12 +346,15 @@ class Store:
 
             path = get_settings().db_path
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            # WAL is a property of the file: readers never block the one writer, and a killed
-            # process loses nothing that was committed.
-            db.execute("PRAGMA journal_mode=WAL")
-            self._migrate(db)
+        writable_dir(self.path.parent)
+        try:
+            with self._connect() as db:
+                # WAL is a property of the file: readers never block the one writer, and a killed
+                # process loses nothing that was committed.
+                db.execute("PRAGMA journal_mode=WAL")
+                self._migrate(db)
+        except sqlite3.DatabaseError as err:
+            raise SetupError(f"审阅数据库 {self.path} 无法打开（{err}）；请检查 REVIEWER_HOME") from None
 
     # -------------------------------------------------------------- plumbing
 

@@ -55,10 +55,16 @@ def serve(port: int = 7860, host: str | None = None) -> None:
     if refusal:
         print(refusal, file=sys.stderr)
         raise SystemExit(2)
+    from reviewer.errors import SetupError
     from reviewer.store import Store
 
+    try:
+        store = Store(settings.db_path)
+    except SetupError as err:  # e.g. a read-only REVIEWER_HOME: one line, not a traceback
+        print(err, file=sys.stderr)
+        raise SystemExit(2) from None
     _warm_corpus()
-    launch(build_demo(Store(settings.db_path)), port=port, host=host)
+    launch(build_demo(store), port=port, host=host)
 
 
 def _warm_corpus() -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reviewer.errors import SetupError
 from reviewer.model import ReviewError, ReviewResult
 from reviewer.settings import MAX_FILE_BYTES
 from reviewer.store import DEFAULT_REVIEWER, FindingFilter, Store, StoreError
@@ -89,7 +90,7 @@ class ReviewService:
                                         progress=progress)
             except Exception as err:
                 log.exception("review failed (corpus=%s, llm=%s)", corpus, llm)
-                failures.append(f"{type(err).__name__}: {err}"[:200])
+                failures.append(str(err) if isinstance(err, SetupError) else f"{type(err).__name__}: {err}"[:200])
                 continue
             notices = []
             if self.use_corpus and not corpus:
@@ -106,9 +107,10 @@ class ReviewService:
         for p in paths:
             try:
                 r = self.review_fn([p], use_corpus=False, corpus_dir=None, llm=False, progress=None)
-            except Exception:
+            except Exception as err:
                 log.exception("review failed for %s", p)
-                out.errors.append(ReviewError(source=p, message="处理该文件时出错，无法审阅，请检查文件内容或联系管理员。"))
+                why = str(err) if isinstance(err, SetupError) else "处理该文件时出错，无法审阅，请检查文件内容或联系管理员。"
+                out.errors.append(ReviewError(source=p, message=why))
                 continue
             out.documents += r.documents
             out.errors += r.errors
