@@ -45,7 +45,9 @@ app.add_typer(corpus_app, name="corpus")
 
 def fail(message: str) -> None:
     """One line on stderr, exit 2: the contract for input the tool cannot use."""
-    typer.echo(message.replace("\n", " "), err=True)
+    from reviewer.safe_text import visible
+
+    typer.echo(visible(message.replace("\n", " ")), err=True)
     raise typer.Exit(2)
 
 
@@ -76,8 +78,10 @@ def review(
         check_out_path(out)
     with cli_progress(enabled=len(paths) > 1 or not no_corpus or llm) as progress:
         result = review_paths(paths, use_corpus=not no_corpus, corpus_dir=corpus, llm=llm, progress=progress)
+    from reviewer.safe_text import visible
+
     for err in result.errors:
-        typer.echo(f"{err.source}: {err.message}", err=True)
+        typer.echo(visible(f"{err.source}: {err.message}"), err=True)
     if stats:
         typer.echo(f"llm_calls={result.llm_calls} cache_hits={result.llm_cache_hits}", err=True)
     if result.documents:

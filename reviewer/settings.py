@@ -20,6 +20,9 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_CELLS = 2_000_000
 # Uncompressed size allowed inside a .docx/.xlsx (zip bomb guard).
 MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
+# Longest text a reviewer may store as an edit or a reason: a 偏差原因分析 is a paragraph or
+# two; 10,000 characters is ten times the longest seen and fits an xlsx cell (32,767) whole.
+MAX_EDIT_CHARS = 10_000
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from pydantic_core import to_jsonable_python
 from reviewer.codes import SEVERITY_ORDER, code_name, severity_name, status_name
 from reviewer.errors import SetupError
 from reviewer.model import Document, Draft, ReviewError
-from reviewer.settings import writable_dir
+from reviewer.settings import MAX_EDIT_CHARS, writable_dir
 
 ACTIONS = ("accept", "edit", "reject", "reopen")
 _STATUS_OF = {"accept": "accepted", "edit": "edited", "reject": "rejected", "reopen": "open"}
@@ -657,6 +657,8 @@ class Store:
         if action not in ACTIONS:
             raise StoreError(f"未知操作 {action!r}，应为 accept、edit、reject 或 reopen")
         text = (text or "").strip() or None
+        if text and len(text) > MAX_EDIT_CHARS:
+            raise StoreError(f"填写的文字过长（{len(text)} 字），最多 {MAX_EDIT_CHARS} 字；请精简后再提交")
         if action == "edit" and not text:
             raise StoreError("修改后采纳需要填写修改后的文字")
         final_text = reason = None
