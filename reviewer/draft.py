@@ -39,15 +39,17 @@ from pydantic import BaseModel, ValidationError, field_validator
 from reviewer.errors import InputError
 from reviewer.figures import Figures, compute_figures
 from reviewer.figures import fmt as num
-from reviewer.grounding import Sources, ungrounded
+from reviewer.grounding import Sources, extract, ungrounded
 from reviewer.model import Document, Draft, Finding, IndicatorRow, Project
 from reviewer.postcheck import (
     CAUSE_MARKER,
     content_bigrams,
     injection_reason,
     mark_unverified_causes,
+    prompt_text,
     sentences,
 )
+from reviewer.roles import contradicts, misplaced, role_sources
 from reviewer.templates import render_inline
 from reviewer.values import parse_value
 
@@ -118,7 +120,23 @@ def draft_document(doc: Document, *, client=None, project_ids: set[str] | None =
         return [_offline_draft(job) for job in jobs]
     system_prompt = client.system_prompt()
     with ThreadPoolExecutor(max_workers=client.concurrency) as pool:
-        return list(pool.map(lambda j: _llm_draft(j, client, system_prompt), jobs))
+        drafts = list(pool.map(lambda j: _llm_draft(j, client, system_prompt), jobs))
+    return _reject_repeats(jobs, drafts)
+
+
+def _reject_repeats(jobs: list[Job], drafts: list[Draft]) -> list[Draft]:
+    """One LLM text under two rows (or two findings) fits neither: all copies go back to offline,
+    the text kept for audit. A model that answers every row alike is caught here."""
+    seen: dict[str, int] = defaultdict(int)
+    for d in drafts:
+        if d.source == "llm":
+            seen[_squash(re.sub(r"[\W_]+", "", d.text))] += 1
+    out = []
+    for job, d in zip(jobs, drafts):
+        if d.source == "llm" and seen[_squash(re.sub(r"[\W_]+", "", d.text))] > 1:
+            d = _offline_draft(job, status="rejected", rejected_text=d.text, grounded=True, ungrounded=[])
+        out.append(d)
+    return out
 
 
 def run_draft_command(path: Path, *, project: str | None, row: str | None, fmt: str, use_llm: bool,
@@ -244,6 +262,8 @@ def _project_texts(doc: Document, project: Project) -> Iterable[str]:
                 continue
             if name == "rate" and not isinstance(value, str):
                 yield f"执行率{num(value * 100)}%"
+            elif part is project.budget and name in {"initial", "full", "spent"}:
+                yield f"{value}万元"  # the funding table is in 万元: "139.04万元" is the report's own figure
             yield str(value)
 
 
@@ -509,7 +529,8 @@ def _llm_draft(job: Job, client, system_prompt: str) -> Draft:
     for _attempt in range(2):
         template, context = _llm_context(job, retry)
         try:
-            raw = client.chat(template, **context).text
+            reply = client.chat(template, **context)
+            raw = reply.text
         except LLMError as err:
             if err.kind == "malformed" and retry is None:
                 retry = _reason(malformed=True)
@@ -521,12 +542,16 @@ def _llm_draft(job: Job, client, system_prompt: str) -> Draft:
             last, retry = (raw, []), _reason(malformed=True)
             continue
         missing = ungrounded(text, job.sources)
-        injected = _obeys_report(text, job, system_prompt)
-        generic = job.kind == "explanation" and not _specific(text, job)
-        if not (missing or injected or generic):
+        wrong_role = misplaced(text, role_sources(job.row, job.project, job.figures)) if job.row else []
+        injected = _obeys_report(text, job, system_prompt + "\n" + prompt_text(reply.prompt))
+        generic = not _specific(text, job)
+        swapped = job.row is not None and contradicts(text, job.figures)
+        if not (missing or wrong_role or injected or generic or swapped):
             text, unverified = mark_unverified_causes(text, job.everything)
             return _draft(job, text, "llm", grounded=True, ungrounded=[], unverified_cause=unverified)
-        last, retry = (text, missing), _reason(ungrounded=missing, injection=injected, generic=generic)
+        bad = missing + [x for x in wrong_role if x not in missing]
+        last, retry = (text, bad), _reason(ungrounded=missing, injection=injected, generic=generic,
+                                           misplaced=wrong_role, swapped=swapped)
     if last is None:  # the endpoint never gave a reply: the offline draft, nothing to audit
         return _offline_draft(job)
     text, missing = last
@@ -534,9 +559,10 @@ def _llm_draft(job: Job, client, system_prompt: str) -> Draft:
 
 
 def _reason(*, malformed: bool = False, generic: bool = False, injection: bool = False,
-            ungrounded: list[str] | None = None) -> dict:
+            ungrounded: list[str] | None = None, misplaced: list[str] | None = None, swapped: bool = False) -> dict:
     """Why a reply was refused, as the retry note of the prompt templates expects it."""
-    return {"malformed": malformed, "generic": generic, "injection": injection, "ungrounded": ungrounded or []}
+    return {"malformed": malformed, "generic": generic, "injection": injection, "ungrounded": ungrounded or [],
+            "misplaced": misplaced or [], "swapped": swapped}
 
 
 def _obeys_report(text: str, job: Job, system_prompt: str) -> bool:
@@ -546,15 +572,18 @@ def _obeys_report(text: str, job: Job, system_prompt: str) -> bool:
         names=(row.indicator, job.project.name) if row else (job.project.name,),
         quoted=(row.explanation or "", row.actual or "", row.target or "") if row else (),
         has_findings=bool(job.findings) or job.finding is not None,
+        data=(job.everything,),
     ) is not None
 
 
 def _specific(text: str, job: Job) -> bool:
-    """An explanation must be about its row: name the indicator or state its target or actual.
-    A reply that could sit under any row is the boilerplate this tool exists to replace."""
+    """A draft must be about its row: name the indicator or state its target or actual (a
+    project-level critique: name the project or state a figure). A reply that could sit under
+    any row is the boilerplate this tool exists to replace."""
     row = job.row
-    assert row is not None
     flat = _squash(text)
+    if row is None:
+        return _squash(job.project.name) in flat or bool(extract(text))
     if _squash(row.indicator) in flat:
         return True
     return any(c and _squash(c) in flat for c in (job.figures.target, job.figures.actual) if len(_squash(c)) >= 2)

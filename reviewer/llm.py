@@ -51,6 +51,7 @@ class LLMError(Exception):
 class Reply:
     text: str
     cached: bool
+    prompt: str = ""  # the rendered user message: a reply must not repeat its instructions
 
 
 class LLMClient:
@@ -107,12 +108,12 @@ class LLMClient:
         if cached is not None:
             with self._lock:
                 self.cache_hits += 1
-            return Reply(cached, cached=True)
+            return Reply(cached, cached=True, prompt=user)
         if self._down:
             raise LLMError("unavailable", "endpoint marked down after repeated failures")
         text = self._invoke(system, user)
         self._cache_put(key, template, text)
-        return Reply(text, cached=False)
+        return Reply(text, cached=False, prompt=user)
 
     # ------------------------------------------------------------------ internals
 
