@@ -41,6 +41,8 @@ app = typer.Typer(
 )
 corpus_app = typer.Typer(no_args_is_help=True, help="历史报告库：build | add | stats | search")
 app.add_typer(corpus_app, name="corpus")
+llm_app = typer.Typer(no_args_is_help=True, help="LLM 端点：check")
+app.add_typer(llm_app, name="llm")
 
 
 def fail(message: str) -> None:
@@ -73,6 +75,7 @@ def review(
     from reviewer.output import check_out_path, render_review
     from reviewer.progress import cli_progress
     from reviewer.review import review_paths
+    from reviewer.settings import get_settings
 
     if out is not None:
         check_out_path(out)
@@ -82,6 +85,10 @@ def review(
 
     for err in result.errors:
         typer.echo(visible(f"{err.source}: {err.message}"), err=True)
+    if result.llm_unused:
+        typer.echo(result.llm_unused, err=True)
+    elif llm and result.documents and not get_settings().llm_base_url:
+        typer.echo("LLM 未被使用：未配置 REVIEWER_LLM_BASE_URL，草稿均为离线起草", err=True)
     if stats:
         typer.echo(f"llm_calls={result.llm_calls} cache_hits={result.llm_cache_hits}", err=True)
     if result.documents:
@@ -176,6 +183,21 @@ def corpus_search(
     from reviewer.corpus import cli_search
 
     cli_search(query, k, corpus)
+
+
+@llm_app.command("check")
+def llm_check(timeout: float = typer.Option(60.0, "--timeout", help="等待回复的秒数")) -> None:
+    """测试 REVIEWER_LLM_BASE_URL 指向的端点能否回复（不用缓存）。"""
+    from reviewer.llm import LLMClient, LLMError
+
+    client = LLMClient.from_settings(timeout=timeout, max_retries=0)
+    if client is None:
+        fail("未配置 REVIEWER_LLM_BASE_URL：审阅时将只用离线起草")
+    try:
+        seconds = client.check()
+    except LLMError as err:
+        fail(f"LLM 端点不可用：{err.reason}" if err.kind == "unavailable" else f"LLM 端点的回复无法读取（{err.detail}）")
+    typer.echo(f"LLM 端点可用：{client.base_url}，模型 {client.model}，{seconds:.1f} 秒回复")
 
 
 def main() -> None:  # pragma: no cover - console entry

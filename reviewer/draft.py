@@ -74,6 +74,7 @@ _NAME_TYPES = [
 class DraftStats:
     calls: int = 0
     cache_hits: int = 0
+    unused: str | None = None  # why some or all drafts were written offline although an LLM was asked for
 
 
 @dataclass
@@ -106,7 +107,16 @@ def draft_for_documents(documents: list[Document], use_llm: bool, *, client=None
         doc.drafts = draft_document(doc, client=client)
     if client is None:
         return DraftStats()
-    return DraftStats(calls=client.calls - before[0], cache_hits=client.cache_hits - before[1])
+    return DraftStats(calls=client.calls - before[0], cache_hits=client.cache_hits - before[1],
+                      unused=_unused_note(client, [d for doc in documents for d in doc.drafts or []]))
+
+
+def _unused_note(client, drafts: list[Draft]) -> str | None:
+    """One Chinese line when the endpoint failed and drafts fell back to the offline drafter."""
+    fell_back = sum(1 for d in drafts if d.source == "offline" and d.status == "ok")
+    if client.failure is None or not fell_back:
+        return None
+    return f"LLM 未被使用：{client.failure}；{fell_back} 条草稿已改用离线起草"
 
 
 def draft_document(doc: Document, *, client=None, project_ids: set[str] | None = None,
@@ -153,6 +163,9 @@ def run_draft_command(path: Path, *, project: str | None, row: str | None, fmt: 
     row_id = _match_row(doc, row, project_ids) if row else None
     client = _client(use_llm)
     drafts = draft_document(doc, client=client, project_ids=project_ids, row_id=row_id)
+    note = _unused_note(client, drafts) if client else None
+    if note:
+        print(note, file=sys.stderr)
     if stats:
         calls, hits = (client.calls, client.cache_hits) if client else (0, 0)
         print(f"llm_calls={calls} cache_hits={hits}", file=sys.stderr)

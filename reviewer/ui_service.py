@@ -98,6 +98,8 @@ class ReviewService:
                                f"（技术信息：{failures[0]}）")
             if self.llm and not llm:
                 notices.append("未能起草偏差原因分析草稿，可直接在文本框中填写。")
+            if result.llm_unused:  # the endpoint failed: say so instead of showing offline drafts silently
+                notices.append(result.llm_unused)
             return result, notices
         return self._one_by_one(paths, progress), ["部分处理步骤出错，已逐个文件审阅，仅运行规则检查。"]
 
