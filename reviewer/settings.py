@@ -53,7 +53,7 @@ def _auth(value: str | None) -> list[tuple[str, str]]:
     for part in (value or "").split(","):
         if ":" in part:
             user, pw = part.split(":", 1)
-            if user.strip():
+            if user.strip() and pw:  # an empty password is never a login (the server refuses to start)
                 pairs.append((user.strip(), pw))
     return pairs
 
@@ -89,7 +89,10 @@ def writable_dir(path: Path, what: str = "REVIEWER_HOME") -> Path:
     Trying a real file, not os.access: root passes os.access on a read-only mount.
     """
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for folder in reversed([p for p in (path, *path.parents) if not p.exists()]):
+            folder.mkdir(mode=0o700, exist_ok=True)  # REVIEWER_HOME and below: the owner's only
+        if not path.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(path))
         fd, probe = tempfile.mkstemp(dir=path, prefix=".probe-")
         os.close(fd)
         os.unlink(probe)

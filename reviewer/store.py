@@ -9,6 +9,7 @@ other. Schema changes are small functions in ``MIGRATIONS``, applied in order an
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -347,6 +348,8 @@ class Store:
             path = get_settings().db_path
         self.path = Path(path)
         writable_dir(self.path.parent)
+        if not self.path.exists():  # SQLite gives its -wal and -shm files the database file's mode
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         try:
             with self._connect() as db:
                 # WAL is a property of the file: readers never block the one writer, and a killed

@@ -50,8 +50,10 @@ def serve(port: int = 7860, host: str | None = None) -> None:
     """Start the web UI with the shipped corpus and the store under REVIEWER_HOME (blocks)."""
     from reviewer.settings import get_settings
 
+    from reviewer.access import auth_problem
+
     settings = get_settings()
-    refusal = host_refusal(host, settings.auth)
+    refusal = auth_problem(os.environ.get("REVIEWER_AUTH")) or host_refusal(host, settings.auth)
     if refusal:
         print(refusal, file=sys.stderr)
         raise SystemExit(2)

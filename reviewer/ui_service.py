@@ -158,6 +158,9 @@ class ReviewService:
 
     def decide(self, sid: str, fid: str, action: str, text: str | None = None,
                user: str = DEFAULT_REVIEWER) -> dict[str, Any]:
+        from reviewer.access import check_decider
+
+        check_decider(self.store, sid, user)  # with auth on: the session's creator or an administrator
         return self.store.decide(sid, fid, action, text, reviewer=user).to_json()
 
     def export(self, sid: str, fmt: str, user: str = DEFAULT_REVIEWER) -> Path:
