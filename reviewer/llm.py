@@ -112,6 +112,9 @@ class LLMClient:
         if not s.llm_base_url:
             return None
         writable_dir(s.llm_cache_dir)
+        timeout = os.environ.get("REVIEWER_LLM_TIMEOUT")  # a slow local model on a small CPU needs more
+        if timeout and "timeout" not in overrides:
+            overrides["timeout"] = float(timeout)
         return cls(s.llm_base_url, s.llm_model, s.llm_api_key, cache_dir=s.llm_cache_dir, **overrides)
 
     # ------------------------------------------------------------------ public
