@@ -52,6 +52,7 @@ import numpy as np
 from reviewer import index_file
 from reviewer.embed import norm_text
 from reviewer.errors import InputError
+from reviewer.index_file import file_sha256
 from reviewer.model import Document
 from reviewer.settings import get_settings, writable_dir
 
@@ -119,14 +120,6 @@ def template_key(text: str | None) -> str:
     key = match_key(text)
     core = _STOP_RE.sub("", key)
     return core if len(core) >= TEMPLATE_MIN_CHARS else key
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def content_signature(doc: Document) -> str:

@@ -42,7 +42,8 @@ class IndexRecord:
     sha256: str
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in 1 MB chunks."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -66,7 +67,7 @@ def write(index, directory: Path) -> IndexRecord:
     faiss.write_index(index, str(tmp))
     with tmp.open("rb+") as fh:
         os.fsync(fh.fileno())
-    sha = _sha256(tmp)
+    sha = file_sha256(tmp)
     name = f"{PREFIX}{sha[:16]}{SUFFIX}"
     os.replace(tmp, directory / name)
     _fsync_dir(directory)
@@ -97,7 +98,7 @@ def read(directory: Path, db: sqlite3.Connection):
     path = directory / rec.name
     if not path.is_file():
         raise IndexMismatch(f"向量文件 {rec.name} 缺失")
-    if _sha256(path) != rec.sha256:
+    if file_sha256(path) != rec.sha256:
         raise IndexMismatch(f"向量文件 {rec.name} 校验和不符")
     index = faiss.read_index(str(path))
     rows, top = db.execute("SELECT COUNT(*), COALESCE(MAX(vec_id) + 1, 0) FROM rows").fetchone()

@@ -18,9 +18,10 @@ _CN_DIGIT = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 
              "六": 6, "七": 7, "八": 8, "九": 9}
 
 _EN_SMALL = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen".split())}
-_EN_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i >= 2}
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+     "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}
+_EN_TENS = {w: 10 * i for i, w in enumerate(
+    ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], start=2)}
 _EN_SCALE = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
 _EN_WORD = alternation([*_EN_SMALL, *_EN_TENS, *_EN_SCALE])
 _EN_RUN = re.compile(rf"(?i)\b(?:{_EN_WORD})(?:[\s-]+(?:and[\s-]+)?(?:{_EN_WORD}))*\b(?:\s*(?P<pct>percent|per\s+cent|%))?")
@@ -29,7 +30,7 @@ _NUM = rf"(?:\d+(?:\.\d+)?|{CN_NUM})"
 # 三分之一, 3分之2, 百分之三十 is read by grounding itself.
 _FRACTION = re.compile(rf"(?<!百)(?P<den>{_NUM})分之(?P<num>{_NUM})")
 # 三成, 3成, 两成多 (not 成本/成效/成果 …: the next character must not make a word with 成).
-_TENTHS = re.compile(rf"(?P<n>\d+(?:\.\d+)?|[一二两三四五六七八九十])成(?P<more>多|余)?(?![本效果绩员功立就为交熟])")
+_TENTHS = re.compile(r"(?P<n>\d+(?:\.\d+)?|[一二两三四五六七八九十])成(?P<more>多|余)?(?![本效果绩员功立就为交熟])")
 # 近百名, 上千人, 近万元: a bare magnitude after 近/上/约.
 _BARE = re.compile(r"(?P<pre>近|将近|约|大约|上)(?P<mag>百|千|万|亿)(?=[\u4e00-\u9fff])")
 # 八百余人, 20多个, 约3千元, 近800人, 800人左右.

@@ -48,9 +48,8 @@ def host_refusal(host: str | None, auth: list[tuple[str, str]]) -> str | None:
 
 def serve(port: int = 7860, host: str | None = None) -> None:
     """Start the web UI with the shipped corpus and the store under REVIEWER_HOME (blocks)."""
-    from reviewer.settings import get_settings
-
     from reviewer.access import auth_problem
+    from reviewer.settings import get_settings
 
     settings = get_settings()
     refusal = auth_problem(os.environ.get("REVIEWER_AUTH")) or host_refusal(host, settings.auth)

@@ -28,16 +28,6 @@ def shipped(built_home, monkeypatch):
     corpus.close()
 
 
-@pytest.fixture
-def small_corpus(tmp_path, seeds_dir):
-    """A writable corpus of three seeds (000, 002, 003)."""
-    d = tmp_path / "corpus"
-    (d / "reports").mkdir(parents=True)
-    for name in ("000", "002", "003"):
-        shutil.copy(next(seeds_dir.glob(f"{name}_*.txt")), d / "reports")
-    return d
-
-
 def test_shipped_corpus_is_the_five_seeds(seeds_dir):
     shipped = sorted(p.name for p in (SHIPPED / "reports").iterdir())
     assert shipped == SEED_FILES

@@ -4,7 +4,6 @@ or repaired on the next open: every FAISS id still points at the row it was comp
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,15 +15,6 @@ import pytest
 from reviewer import corpus as C
 
 HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture
-def small_corpus(tmp_path, seeds_dir):
-    d = tmp_path / "corpus"
-    (d / "reports").mkdir(parents=True)
-    for name in ("000", "002", "003"):
-        shutil.copy(next(seeds_dir.glob(f"{name}_*.txt")), d / "reports")
-    return d
 
 
 def _run_killed(step: str, *args: str) -> subprocess.CompletedProcess:
