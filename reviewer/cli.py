@@ -105,11 +105,14 @@ def draft(
     format: str = typer.Option("json", "--format", "-f", help="json 或 text"),
     llm: bool = typer.Option(True, "--llm/--no-llm", help="使用配置的 LLM 端点（未配置时用离线起草）"),
     stats: bool = typer.Option(False, "--stats", help="在 stderr 打印 LLM 调用与缓存命中次数"),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS", help="历史报告库目录"),
+    no_corpus: bool = typer.Option(False, "--no-corpus", help="不与历史报告库比对（与 review 的同名选项一致）"),
 ) -> None:
     """为偏差行起草偏差原因分析和审核意见。"""
     from reviewer.draft import run_draft_command
 
-    run_draft_command(path, project=project, row=row, fmt=format, use_llm=llm, stats=stats)
+    run_draft_command(path, project=project, row=row, fmt=format, use_llm=llm, stats=stats,
+                      use_corpus=not no_corpus, corpus_dir=corpus)
 
 
 @app.command("eval")

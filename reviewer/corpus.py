@@ -62,7 +62,6 @@ if TYPE_CHECKING:  # pragma: no cover
 Progress = Callable[[float, str], None]
 
 INDEX_FORMAT_VERSION = "1"
-REPORT_SUFFIXES = {".txt", ".docx", ".xlsx", ".pdf", ".csv", ".tsv", ".md"}
 IVF_THRESHOLD = 20_000
 # Refit the built-in embedder when the corpus has grown to this multiple of the rows it was fitted on.
 REFIT_FACTOR = 2
@@ -237,14 +236,9 @@ def reports_dir(corpus_dir: Path) -> Path:
 
 
 def _report_files(folder: Path, recursive: bool = True) -> Iterable[Path]:
-    if not folder.is_dir():
-        return []
-    it = folder.rglob("*") if recursive else folder.iterdir()
-    return sorted(
-        p for p in it
-        if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES and not p.name.startswith((".", "~$"))
-        and not p.name.upper().startswith("README")
-    )
+    from reviewer.read import report_files
+
+    return report_files(folder, recursive)
 
 
 def embedder_choice() -> str:
@@ -408,11 +402,14 @@ class Corpus:
                 "SELECT vec_id FROM rows WHERE ind_key=? LIMIT ?", (key, per_key))]
         return out
 
-    def self_documents(self, sha256: str | None, signature: str | None) -> set[int]:
-        """Corpus documents that are the reviewed document itself (same file bytes or same content)."""
-        found = self.db.execute("SELECT doc_id FROM documents WHERE sha256=? OR content_sig=?",
-                                (sha256 or "-", signature or "-")).fetchall()
-        return {r[0] for r in found}
+    def self_documents(self, sha256: str | None, signature: str | None, name: str | None = None) -> set[int]:
+        """Corpus documents that are the reviewed document itself (same file bytes or same content,
+        or, when `name` is given, the same file name without extension: another export of it)."""
+        found = {r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE sha256=? OR content_sig=?",
+                                               (sha256 or "-", signature or "-"))}
+        if name:
+            found |= {d for d, f in self.db.execute("SELECT doc_id, file FROM documents") if Path(f).stem == name}
+        return found
 
     def indicator_projects(self, keys: Sequence[str], exclude_docs: set[int]) -> dict[str, set[str]]:
         """For each template key (see ``template_key``), the distinct project names that carry it."""

@@ -30,15 +30,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError, field_validator
 
+from reviewer.checks.rules import load_rules
 from reviewer.errors import InputError
 from reviewer.figures import Figures, compute_figures
-from reviewer.figures import fmt as num
 from reviewer.grounding import Sources, extract, ungrounded
 from reviewer.model import Document, Draft, Finding, IndicatorRow, Project
 from reviewer.postcheck import (
@@ -51,6 +50,8 @@ from reviewer.postcheck import (
 )
 from reviewer.roles import contradicts, misplaced, role_sources
 from reviewer.templates import render_inline
+from reviewer.text import computed as num
+from reviewer.text import is_empty_explanation, number
 from reviewer.values import parse_value
 
 # Rows that get an explanation draft (the rest only on request, with --row).
@@ -58,7 +59,6 @@ DRAFT_CODES = {"UNEXPLAINED_DEVIATION", "UNEXPLAINED_DEDUCTION", "BOILERPLATE_EX
 # Codes whose critique is about a project or the report, not a row.
 PROJECT_CODES = {"INCONSISTENT_FIGURES", "ARITHMETIC_ERROR", "DUPLICATE_INDICATOR_SET", "EXACT_THRESHOLD_PATTERN"}
 _LIST_MARKER = r"^\s*(?:[(（]?\d{1,2}[)）.、．]|[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])\s*"
-EMPTY_EXPLANATIONS = {"", "无", "/", "—", "-", "——", "无。", "暂无", "无偏差"}
 
 _TYPES = [  # 二级指标 (or, failing that, the indicator text) → remedy family
     ("满意", "满意度"), ("数量", "数量"), ("质量", "质量"), ("时效", "时效"), ("成本", "成本"),
@@ -150,12 +150,13 @@ def _reject_repeats(jobs: list[Job], drafts: list[Draft]) -> list[Draft]:
 
 
 def run_draft_command(path: Path, *, project: str | None, row: str | None, fmt: str, use_llm: bool,
-                      stats: bool) -> None:
+                      stats: bool, use_corpus: bool = True, corpus_dir: Path | None = None) -> None:
     """`reviewer draft`: parse, check, draft, print ``reviewer.drafts/1`` (or readable text)."""
     from reviewer.review import review_paths
 
-    # The pipeline without corpus or LLM: findings get the same ids as `reviewer review`.
-    result = review_paths([path], use_corpus=False, llm=False)
+    # The review pipeline with the same corpus choice as `reviewer review`: every critique's
+    # finding_id is the id that command prints (rule findings keep theirs either way).
+    result = review_paths([path], use_corpus=use_corpus, corpus_dir=corpus_dir, llm=False)
     if result.errors:
         raise InputError(result.errors[0].message, result.errors[0].source)
     doc = result.documents[0]
@@ -283,8 +284,8 @@ def _project_texts(doc: Document, project: Project) -> Iterable[str]:
 def _row_texts(row: IndicatorRow) -> list[str]:
     texts = [row.goal, row.level1, row.level2, row.indicator, row.target, row.actual, row.explanation,
              row.description, row.basis, row.weight_text, row.score_text]
-    texts += [f"{num(row.weight, 4)}分" if row.weight is not None else None,
-              f"{num(row.score, 4)}分" if row.score is not None else None]
+    texts += [f"{number(row.weight)}分" if row.weight is not None else None,
+              f"{number(row.score)}分" if row.score is not None else None]
     return [t for t in texts if t]
 
 
@@ -374,17 +375,13 @@ def _variant(project: Project, row: IndicatorRow | None) -> int:
     return int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 3
 
 
-def _explanation_text(row: IndicatorRow | None) -> str:
-    return re.sub(r"\s+", "", (row.explanation if row else "") or "")
-
-
 def _find_cause(job: Job) -> tuple[str, str] | None:
     """A cause stated in the report for this row: (sentences, where they come from)."""
     row = job.row
     assert row is not None
     boiler = any(f.code == "BOILERPLATE_EXPLANATION" for f in job.findings)
     candidates: list[tuple[str, str | None]] = []
-    if not boiler and _explanation_text(row) not in EMPTY_EXPLANATIONS:
+    if not boiler and not is_empty_explanation(row.explanation):
         candidates.append(("本行原有说明", row.explanation))
     candidates += [("指标说明", row.description), ("指标值确定依据", row.basis), ("报告中的说明", job.material)]
     names = (row.indicator, job.project.name)
@@ -451,7 +448,8 @@ def _budget_rate(project: Project, row: IndicatorRow) -> str | None:
     if b is None or b.rate is None:
         return None
     actual = parse_value(row.actual)
-    if actual.percent and actual.number is not None and abs(actual.number - b.rate * 100) <= Decimal("0.5"):
+    tolerance = load_rules().rate_tolerance * 100  # the checks' tolerance, in percentage points
+    if actual.percent and actual.number is not None and abs(actual.number - b.rate * 100) <= tolerance:
         return None
     return f"{num(b.rate * 100)}%"
 

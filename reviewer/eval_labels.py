@@ -19,9 +19,9 @@ from pathlib import Path
 
 from reviewer.codes import CODE_NAMES
 from reviewer.errors import InputError
+from reviewer.read import report_files
 
 LABELS_FILE = "labels.jsonl"
-SUPPORTED_SUFFIXES = {".txt", ".docx", ".xlsx", ".pdf"}
 # Codes DESIGN.md leaves out of the score: both are judgements about a whole template or a
 # whole table, and a row-level label could not say when they are right.
 UNSCORED = frozenset({"GENERIC_INDICATOR", "EXACT_THRESHOLD_PATTERN"})
@@ -77,10 +77,7 @@ def load_dataset(root: str | Path) -> Dataset:
     labels_path = root / LABELS_FILE
     if not labels_path.is_file():
         raise InputError(f"数据集目录 {root} 中没有 {LABELS_FILE}")
-    documents = sorted(
-        p for p in root.iterdir()
-        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith((".", "~$"))
-    )
+    documents = report_files(root, recursive=False)
     labels = _read_labels(labels_path, root)
     named = {root / label.doc for label in labels}
     documents = sorted(set(documents) | named)

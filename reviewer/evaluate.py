@@ -20,12 +20,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reviewer.checks.base import SIMILARITY_CODES
 from reviewer.codes import code_name
 from reviewer.errors import InputError
 from reviewer.eval_drafts import DraftReport, measure_drafts
 from reviewer.eval_labels import SCORED, Dataset, load_dataset
 from reviewer.eval_match import MatchResult, Miss, Score, score
-from reviewer.model import ReviewError
+from reviewer.model import CoverageEntry, ReviewError
 from reviewer.settings import PACKAGE_ROOT
 
 BASELINE_PATH = PACKAGE_ROOT / "evals" / "baseline.json"
@@ -45,6 +46,13 @@ class EvalReport:
     match: MatchResult
     drafts: DraftReport | None
     notes: list[str] = field(default_factory=list)
+    coverage: dict[str, CoverageEntry] = field(default_factory=dict)  # summed over the documents
+
+    @property
+    def rule_micro(self) -> Score:
+        """Micro counts over the rules-table codes only (the corpus comparisons left out)."""
+        picked = [s for c, s in self.match.scores.items() if c not in SIMILARITY_CODES]
+        return Score(sum(s.tp for s in picked), sum(s.fp for s in picked), sum(s.fn for s in picked))
 
     @property
     def summary_line(self) -> str:
@@ -64,6 +72,8 @@ class EvalReport:
             "notes": self.notes,
             "codes": {c: {"name": code_name(c), **_score_dict(s)} for c, s in self.match.scores.items()},
             "micro": _score_dict(self.match.micro),
+            "rule_micro": _score_dict(self.rule_micro),
+            "coverage": {c: e.model_dump() for c, e in self.coverage.items()},
             "rows_found": {"found": self.match.rows_found, "labelled": self.match.rows_labelled},
             "false_positives": [_miss_dict(m) for m in self.match.misses if m.kind == "fp"],
             "false_negatives": [_miss_dict(m) for m in self.match.misses if m.kind == "fn"],
@@ -86,8 +96,12 @@ def run_eval(dataset_dir: str | Path, *, use_corpus: bool = True, llm: bool = Fa
     if use_corpus and importlib.util.find_spec("reviewer.similarity") is None:
         use_corpus = False
         notes.append("历史报告库比对模块尚未提供，本次按 --no-corpus 评估。")
+    # A dataset's own documents may sit in the corpus (the seeds do): each is left out of the
+    # corpus while it is reviewed, by content and by file name, so it is never compared with itself.
     result = review_paths(dataset.documents, use_corpus=use_corpus, corpus_dir=corpus_dir, llm=llm,
-                          progress=progress)
+                          progress=progress, leave_out_same_name=True)
+    if use_corpus:
+        notes.append("评估时每份报告不与历史报告库中它自己的副本（同内容或同名文件）比对。")
     by_source = {d.source: d for d in result.documents}
     documents = {dataset.name_of(p): by_source[str(p)] for p in dataset.documents if str(p) in by_source}
     match = score(dataset, documents, SCORED)
@@ -102,7 +116,19 @@ def run_eval(dataset_dir: str | Path, *, use_corpus: bool = True, llm: bool = Fa
         notes.append("起草指标未计算：加 --llm 时才起草（未配置端点时用离线起草）。")
     return EvalReport(dataset=dataset, name=str(dataset_dir), key=_baseline_key(dataset.root),
                       use_corpus=use_corpus, llm=llm, errors=list(result.errors), match=match,
-                      drafts=drafts, notes=notes)
+                      drafts=drafts, notes=notes, coverage=_sum_coverage(documents.values()))
+
+
+def _sum_coverage(documents) -> dict[str, CoverageEntry]:
+    """Per code: rows checked and rows not checked (by reason) over every reviewed document."""
+    total: dict[str, CoverageEntry] = {}
+    for doc in documents:
+        for code, entry in doc.coverage.items():
+            t = total.setdefault(code, CoverageEntry())
+            t.checked += entry.checked
+            for reason, n in entry.skipped.items():
+                t.skipped[reason] = t.skipped.get(reason, 0) + n
+    return total
 
 
 # ---------------------------------------------------------------------- baseline
@@ -224,10 +250,12 @@ def render_text(report: EvalReport, extra: Sequence[str] = ()) -> str:
     out += [f"说明：{n}" for n in report.notes]
     out += [f"无法审阅：{e.source}：{e.message}" for e in report.errors]
     out.append("")
-    out.append(f"{'代码':<26}{'TP':>5}{'FP':>5}{'FN':>5}{'P':>7}{'R':>7}{'F1':>7}  名称")
+    out.append(f"{'代码':<26}{'TP':>5}{'FP':>5}{'FN':>5}{'P':>7}{'R':>7}{'F1':>7}{'已查':>6}{'未查':>6}  名称")
     for code, s in m.scores.items():
-        out.append(_score_line(code, s, code_name(code)))
+        out.append(_score_line(code, s, code_name(code), report.coverage.get(code)))
+    out.append(_score_line("rules (micro)", report.rule_micro, "规则检查合计（不含历史报告库比对类）"))
     out.append(_score_line("micro", m.micro, "合计（微平均）"))
+    out += _coverage_lines(report.coverage)
     out.append(f"指标行找到 {m.rows_found}/{m.rows_labelled}（标注的指标行在解析结果中找到的条数，衡量表格解析）")
     fps = [x for x in m.misses if x.kind == "fp"]
     fns = [x for x in m.misses if x.kind == "fn"]
@@ -241,11 +269,24 @@ def render_text(report: EvalReport, extra: Sequence[str] = ()) -> str:
     return "\n".join(out)
 
 
-def _score_line(code: str, s: Score, name: str) -> str:
+def _score_line(code: str, s: Score, name: str, cov: CoverageEntry | None = None) -> str:
     def f(x: float | None) -> str:
         return "—" if x is None else f"{x:.2f}"
 
-    return f"{code:<26}{s.tp:>5}{s.fp:>5}{s.fn:>5}{f(s.precision):>7}{f(s.recall):>7}{f(s.f1):>7}  {name}"
+    checked = "" if cov is None else str(cov.checked)
+    skipped = "" if cov is None else str(sum(cov.skipped.values()))
+    return (f"{code:<26}{s.tp:>5}{s.fp:>5}{s.fn:>5}{f(s.precision):>7}{f(s.recall):>7}{f(s.f1):>7}"
+            f"{checked:>6}{skipped:>6}  {name}")
+
+
+def _coverage_lines(coverage: dict[str, CoverageEntry]) -> list[str]:
+    """Why rows were not checked, per code: a clean result is only as good as what was looked at."""
+    lines = ["", "未查原因（各代码未检查的行数及原因）："]
+    for code, entry in coverage.items():
+        if entry.skipped:
+            reasons = "；".join(f"{r} {n}" for r, n in sorted(entry.skipped.items(), key=lambda x: -x[1]))
+            lines.append(f"  {code}：{reasons}")
+    return lines
 
 
 def _miss_line(x: Miss) -> str:

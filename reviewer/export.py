@@ -19,6 +19,7 @@ from typing import Any
 from reviewer.codes import CODE_NAMES, STATUS_NAMES, code_name, severity_name, status_name
 from reviewer.model import Document, IndicatorRow, Project, ReviewResult
 from reviewer.safe_text import cell_text, json_safe, unique_path, visible, visible_all, write_atomic
+from reviewer.text import number, percent
 
 __all__ = [
     "CODE_NAMES",
@@ -147,9 +148,10 @@ def _num(value: Decimal | None, text: str | None = None) -> Any:
 
 
 def _fmt(value: Decimal | None, text: str | None = None) -> str:
+    """A figure as the findings and drafts print it (reviewer.text.number)."""
     if value is None:
         return text or ""
-    return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
+    return number(value)
 
 
 def _rate(project: Project) -> str:
@@ -158,7 +160,7 @@ def _rate(project: Project) -> str:
         return ""
     if b.rate_text:
         return b.rate_text
-    return "" if b.rate is None else f"{_fmt(b.rate * 100)}%"
+    return "" if b.rate is None else percent(b.rate)
 
 
 def _decided_text(state: FindingState) -> str:

@@ -8,28 +8,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
+from reviewer.checks.deviation import deviation
+from reviewer.checks.rules import Rules, load_rules
 from reviewer.model import IndicatorRow
-from reviewer.values import Value, comparable, completion, is_reverse, parse_value
+from reviewer.text import computed, number
+from reviewer.values import Value, comparable, completion, is_reverse, parse_value, qualitative_grade
 
 Status = Literal["shortfall", "over", "met", "unknown"]
 
-# Checklist: an actual that exceeds its target by 30 % or more needs an explanation too.
-OVER_RATIO = Decimal("1.3")
 _MULTIPLIER = {"万": Decimal(10000), "亿": Decimal(100000000), "千": Decimal(1000), "百": Decimal(100)}
 
 
-def fmt(d: Decimal | None, places: int = 2) -> str | None:
-    """A Decimal as written in a report: at most ``places`` decimals, no trailing zeros, no exponent."""
+def fmt(d: Decimal | None, places: int | None = None) -> str | None:
+    """A figure for a draft (None stays None): as written, or rounded to ``places`` (reviewer.text)."""
     if d is None:
         return None
-    q = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    text = format(q, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in {"-0", ""} else text
+    return number(d) if places is None else number(d, places)
 
 
 @dataclass
@@ -74,8 +71,10 @@ def _clean(text: str | None) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
 
-def compute_figures(row: IndicatorRow) -> Figures:
-    """Compare actual with target (direction-aware) and work out the points lost."""
+def compute_figures(row: IndicatorRow, rules: Rules | None = None) -> Figures:
+    """Compare actual with target (direction-aware) and work out the points lost, by the same
+    rules table as the checks (over-achievement share, partial credit, qualitative bands)."""
+    rules = rules or load_rules()
     target, actual = parse_value(row.target), parse_value(row.actual)
     f = Figures(target=_clean(row.target), actual=_clean(row.actual))
     f.kind = target.kind if target.kind != "empty" else actual.kind
@@ -87,37 +86,43 @@ def compute_figures(row: IndicatorRow) -> Figures:
             if row.score < row.weight:
                 f.lost = fmt(row.weight - row.score)
     if comparable(target, actual):
-        _quantitative(f, target, actual, row)
+        _quantitative(f, target, actual, row, rules)
     elif target.kind == "date" and actual.kind == "date" and target.year and actual.year:
         t, a = (target.year, target.month or 12), (actual.year, actual.month or 12)
         f.late = a > t
         f.status = "shortfall" if f.late else "met"
+    elif actual.kind == "qualitative" and row.weight is not None:
+        band = qualitative_grade(row.actual)
+        if band in {"partly", "not_achieved"}:
+            f.status = "shortfall"
+            f.expected_score = computed(rules.band_ceiling(band, row.weight))
     return f
 
 
-def _quantitative(f: Figures, target: Value, actual: Value, row: IndicatorRow) -> None:
+def _quantitative(f: Figures, target: Value, actual: Value, row: IndicatorRow, rules: Rules) -> None:
     assert target.scaled is not None and actual.scaled is not None
     f.percent = target.percent
     ratio = completion(target, actual, f.reverse)
     if ratio is None:
         return
-    f.ratio = f"{fmt(ratio * 100)}%"
-    if ratio < 1:
+    f.ratio = f"{computed(ratio * 100)}%"
+    # The checks' verdict, tolerances included: a gap within tolerance is no shortfall.
+    if deviation(row, rules).kind == "short":
         f.status = "shortfall"
-    elif ratio >= OVER_RATIO:
+    elif ratio >= rules.over_ratio:
         f.status = "over"
     else:
         f.status = "met"
     if f.status == "over":
-        f.over_pct = f"{fmt((ratio - 1) * 100)}%"
+        f.over_pct = f"{computed((ratio - 1) * 100)}%"
     if f.percent and target.number is not None and actual.number is not None:
         diff = abs(actual.number - target.number)
         if diff:
-            f.gap_points = f"{fmt(diff)}个百分点"
+            f.gap_points = f"{computed(diff)}个百分点"
     else:
         diff = abs(actual.scaled - target.scaled) / _scale_of(target)
         if diff:
-            f.gap = f"{fmt(diff)}{target.unit or ''}"
-    # Proportional scoring rule (checklist): weight × completion for a shortfall.
+            f.gap = f"{computed(diff)}{target.unit or ''}"
+    # Proportional scoring rule (rules.toml [scoring]): weight × completion for a shortfall.
     if f.status == "shortfall" and row.weight is not None:
-        f.expected_score = fmt(row.weight * ratio)
+        f.expected_score = computed(rules.allowed_score(row.weight, ratio))

@@ -101,7 +101,9 @@ class IndicatorRow(_Model):
     where: str = ""
     # Outside the JSON contract: extra columns some templates carry.
     description: str | None = Field(default=None, exclude=True)  # 绩效指标描述 / 指标说明
-    basis: str | None = Field(default=None, exclude=True)  # 指标值确定依据 (004)
+    basis: str | None = Field(default=None, exclude=True)  # 指标值确定依据 (target tables)
+    comparator: str | None = Field(default=None, exclude=True)  # a 计算符号/指标性质 column ("≥")
+    unit: str | None = Field(default=None, exclude=True)  # a 度量单位 column ("人")
     weight_text: str | None = Field(default=None, exclude=True)
     score_text: str | None = Field(default=None, exclude=True)
 
@@ -120,6 +122,26 @@ class Project(_Model):
     achieved: str | None = Field(default=None, exclude=True)  # 实际完成情况
     level1_weights: dict[str, Num] = Field(default_factory=dict, exclude=True)  # "产出指标 50分"
     where: str | None = Field(default=None, exclude=True)
+
+
+class DroppedRow(_Model):
+    where: str
+    text: str
+    reason: str  # Chinese, for the reviewer
+
+
+class TableParse(_Model):
+    """How one table was read: the parse report a reviewer checks before trusting the rows."""
+
+    project_id: str | None = None
+    table: str  # the project or table it belongs to
+    where: str = ""
+    columns: dict[str, str] = {}  # header text → role
+    unrecognised: list[str] = []  # header cells no role knows
+    inferred: dict[str, str] = {}  # role → why it was inferred without a header word
+    missing: list[str] = []  # roles a check needs that this table has no column for
+    rows: int = 0
+    dropped: list[DroppedRow] = []
 
 
 class Finding(_Model):
@@ -160,6 +182,7 @@ class Document(_Model):
     findings: list[Finding] = []
     coverage: dict[str, CoverageEntry] = {}
     drafts: list[Draft] | None = None
+    parse: list[TableParse] = []
     paragraphs: list[Paragraph] = Field(default_factory=list, exclude=True)  # narrative text
 
 
@@ -184,12 +207,3 @@ class ReviewResult(_Model):
                 dumped.pop("drafts", None)
             docs.append(dumped)
         return {"schema": "reviewer.review/1", "documents": docs}
-
-
-class Decision(_Model):
-    session_id: str
-    finding_id: str
-    action: Literal["accept", "edit", "reject"]
-    text: str | None = None
-    reviewer: str = "local"
-    at: str = ""

@@ -13,6 +13,7 @@ from reviewer.codes import code_name, severity_name
 from reviewer.errors import SetupError
 from reviewer.model import ReviewResult
 from reviewer.safe_text import for_terminal, json_safe, visible, write_atomic
+from reviewer.text import number
 
 CSV_COLUMNS = ["source", "finding_id", "code", "code_name", "severity", "project_id", "project", "row_id",
                "indicator", "target", "actual", "weight", "score", "message"]
@@ -31,8 +32,8 @@ def finding_rows(result: ReviewResult) -> list[dict[str, str]]:
                 "source": doc.source, "finding_id": f.id, "code": f.code, "code_name": code_name(f.code),
                 "severity": f.severity, "project_id": f.project_id or "", "project": p.name if p else "",
                 "row_id": f.row_id or "", "indicator": r.indicator if r else "", "target": (r.target or "") if r else "",
-                "actual": (r.actual or "") if r else "", "weight": str(r.weight) if r and r.weight is not None else "",
-                "score": str(r.score) if r and r.score is not None else "", "message": f.message,
+                "actual": (r.actual or "") if r else "", "weight": number(r.weight) if r and r.weight is not None else "",
+                "score": number(r.score) if r and r.score is not None else "", "message": f.message,
             })
     return out
 
@@ -123,6 +124,8 @@ def _table(result: ReviewResult, width: int | None) -> str:
                      (r.target or "")[:12] if r else "", (r.actual or "")[:12] if r else "", f.message]
             table.add_row(f.id, severity_name(f.severity), code_name(f.code), *map(for_terminal, cells))
         console.print(table)
+        for line in parse_lines(doc):
+            console.print(f"[dim]{for_terminal(line)}[/dim]")  # table and header names come from the report
         skipped = {c: v.skipped for c, v in doc.coverage.items() if v.skipped}
         if skipped:
             parts = [f"{code_name(c)}：" + "、".join(f"{for_terminal(k)} {n} 行" for k, n in s.items())
@@ -130,6 +133,30 @@ def _table(result: ReviewResult, width: int | None) -> str:
             console.print("[dim]未能检查：" + "；".join(parts) + "[/dim]")
         console.print()
     return console.export_text()
+
+
+def parse_lines(doc) -> list[str]:
+    """The parse report in a reviewer's words: one line per table that needs a look."""
+    from reviewer import vocab
+
+    names = vocab.load("headers")["role_names"]
+    out = []
+    for rep in doc.parse:
+        parts = [f"读取“{rep.table}”：{rep.rows} 行，识别列 " + "、".join(
+            f"{text}→{names.get(role, role)}" for text, role in rep.columns.items())]
+        if rep.unrecognised:
+            parts.append("未识别的列：" + "、".join(rep.unrecognised))
+        if rep.inferred:
+            parts.append("；".join(rep.inferred.values()))
+        if rep.missing:
+            parts.append("无" + "、".join(names.get(r, r) for r in rep.missing) + "列")
+        if rep.dropped:
+            reasons: dict[str, int] = {}
+            for d in rep.dropped:
+                reasons[d.reason] = reasons.get(d.reason, 0) + 1
+            parts.append("略过 " + "、".join(f"{r} {n} 行" for r, n in reasons.items()))
+        out.append("；".join(parts))
+    return out
 
 
 _KIND = {"project_selfeval": "项目支出自评表", "department_selfeval": "部门整体支出自评表",

@@ -316,8 +316,9 @@ class _Run:
     """One similarity run: the rows under review, their neighbours, and the caches they share."""
 
     def __init__(self, documents: list[Document], corpus: Corpus | None, corpus_note: str | None,
-                 concepts: dict[str, list[str]]):
+                 concepts: dict[str, list[str]], leave_out_same_name: bool = False):
         self.documents = documents
+        self.leave_out_same_name = leave_out_same_name
         self.corpus = corpus
         self.corpus_note = corpus_note
         self.lex = _Lexicon(concepts)
@@ -355,7 +356,8 @@ class _Run:
             src = Path(doc.source)
             if src.is_file():
                 sha = file_sha256(src)
-            self.exclude_docs[di] = self.corpus.self_documents(sha, sig) if self.corpus else set()
+            name = src.stem if self.leave_out_same_name else None
+            self.exclude_docs[di] = self.corpus.self_documents(sha, sig, name) if self.corpus else set()
             for p in doc.projects:
                 dept = is_department_table(doc.kind, any(r.goal for r in p.rows))
                 proj = _Proj(("r", di, p.id), ("r", di), doc.source, "本报告", p.name, _name_key(p.name),
@@ -1158,11 +1160,14 @@ def _threshold_message(equal: int, total: int, goal: str | None, whole: bool = F
 
 
 def run_similarity(documents: list[Document], corpus_dir: str | Path | None = None,
-                   progress: Progress | None = None, use_corpus: bool = True) -> None:
+                   progress: Progress | None = None, use_corpus: bool = True,
+                   leave_out_same_name: bool = False) -> None:
     """Append the corpus-based findings and their coverage to each document (in place).
 
     With ``use_corpus=False`` (``--no-corpus``) the documents are still compared with themselves
-    and each other, and coverage says the corpus was not consulted.
+    and each other, and coverage says the corpus was not consulted. ``leave_out_same_name``
+    (the eval of a dataset whose documents are also in the corpus) leaves out, for each
+    document, the corpus files of the same name too, so a report is never compared with itself.
     """
     if not documents:
         return
@@ -1178,7 +1183,7 @@ def run_similarity(documents: list[Document], corpus_dir: str | Path | None = No
             note = f"历史报告库不可用（{err.message}）"
     from reviewer.corpus import corpus_path
 
-    run = _Run(documents, corpus, note, _concepts(corpus_path(corpus_dir)))
+    run = _Run(documents, corpus, note, _concepts(corpus_path(corpus_dir)), leave_out_same_name)
     try:
         run.collect()
         run.neighbours(progress)

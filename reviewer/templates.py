@@ -11,7 +11,7 @@ import hashlib
 import re
 from functools import lru_cache
 
-from reviewer.figures import fmt
+from reviewer.text import number
 from reviewer.settings import PACKAGE_ROOT
 
 PROMPTS_DIR = PACKAGE_ROOT / "prompts"
@@ -42,7 +42,7 @@ def environment():  # -> jinja2.sandbox.SandboxedEnvironment
         lstrip_blocks=True,
     )
     env.filters["fence"] = fence
-    env.filters["num"] = lambda d: fmt(d, 4)
+    env.filters["num"] = lambda d: None if d is None else number(d)
     return env
 
 

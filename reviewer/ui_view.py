@@ -5,12 +5,15 @@ Every piece of report text is escaped: a report is untrusted input and ends up i
 
 from __future__ import annotations
 
+from decimal import Decimal
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from reviewer.codes import STATUS_NAMES, code_name, severity_name, status_name
 from reviewer.store import FindingDetail, FindingRecord, SessionInfo
+from reviewer.text import number as text_number
+from reviewer.text import percent as text_percent
 
 PAGE_SIZE = 50
 TABLE_HEADERS = ["", "编号", "严重程度", "问题类型", "项目", "指标", "指标值", "实际完成值", "得分/分值", "状态"]
@@ -152,7 +155,7 @@ def detail_parts(d: FindingDetail) -> dict[str, Any]:
     elif d.project:
         budget = d.project.get("budget") or {}
         if budget and not budget.get("rate_text") and budget.get("rate") is not None:
-            budget = {**budget, "rate_text": f"{float(budget['rate']) * 100:.2f}%"}
+            budget = {**budget, "rate_text": text_percent(Decimal(str(budget["rate"])))}
         cells += [(label, budget.get(key)) for key, label in _BUDGET_FIELDS if budget.get(key) not in (None, "")]
         total = d.project.get("total") or {}
         if total:
@@ -208,9 +211,10 @@ def _fmt_value(key: str, value: Any) -> str:
         return "是" if value else "否"
     number = _as_number(value)
     if number is not None:
+        # The one formatter (reviewer.text): a figure prints here as in findings, drafts and xlsx.
         if key in _PERCENT_KEYS and abs(number) <= 10:
-            return f"{number * 100:.2f}".rstrip("0").rstrip(".") + "%"
-        return f"{number:.4f}".rstrip("0").rstrip(".") if number != int(number) else str(int(number))
+            return text_percent(Decimal(str(number)))
+        return text_number(Decimal(str(number)))
     if key in ("document", "doc", "source") and isinstance(value, str):
         return Path(value).name or value
     if isinstance(value, str) and value in EVIDENCE_VALUES and key in ("reason", "deviation", "comparator", "field"):

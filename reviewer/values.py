@@ -7,20 +7,28 @@ the figure in base units (15000) so "1.5万人" and "15000人" compare equal.
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel
 
+from reviewer.text import normalise_text, phrases, squash
+
+__all__ = [
+    "Value",
+    "comparable",
+    "completion",
+    "is_plain_number",
+    "is_reverse",
+    "normalise_text",
+    "parse_value",
+    "to_decimal",
+    "years_in",
+]
+
 Comparator = Literal[">=", "<=", ">", "<", "="]
 Kind = Literal["quantitative", "qualitative", "date", "empty"]
-
-_CJK = r"\u3400-\u9fff\uf900-\ufaff"
-_SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}（）()：:，,、])\s+(?=[{_CJK}（）()：:，,、])")
-_SPACE_IN_NUMBER = re.compile(r"(?<=\d)[ \u3000](?=\d)")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
 
 _COMPARATORS: list[tuple[str, Comparator]] = [
     ("大于等于", ">="), ("大于或等于", ">="), ("不低于", ">="), ("不少于", ">="), ("不小于", ">="),
@@ -41,12 +49,6 @@ _DATE = re.compile(
     r"^(?:(?P<year>(?:19|20)\d{2})\s*年)?\s*(?:(?P<month>\d{1,2})\s*月?\s*(?:份)?\s*(?:(?P<day>\d{1,2})\s*日)?)?"
     r"\s*(?P<end>底|末|中旬|上旬|下旬|初)?\s*(?P<before>前|之前|以前)?(?:完成|发放|到位|支付)?$"
 )
-# Words that say "done" but give no measurable value (checklist: EMPTY_ACTUAL).
-BARE_DONE = re.compile(
-    r"^(已?全部?完成|已完成|圆满完成|顺利完成|按时完成|基本完成|全部完成|完成|达标|已达标|达到|已达到|是|已?落实|已?实现|良好|较好|好|正常|优|合格|满意)[。.！!]*$"
-)
-
-
 class Value(BaseModel):
     raw: str | None
     text: str = ""  # normalised text
@@ -59,28 +61,17 @@ class Value(BaseModel):
     month: int | None = None
     kind: Kind = "empty"
     percent: bool = False
+    approx: bool = False  # "200余人": at least the figure
 
     @property
     def is_bare_done(self) -> bool:
-        return bool(self.text) and bool(BARE_DONE.match(self.text))
+        """The cell only says "done" (完成, 已完成, 达标 …): never a measurable value."""
+        return bool(self.text) and squash(self.text).rstrip("。.！!") in phrases("completion", "done")
 
-
-def normalise_text(text: str | None) -> str:
-    """NFKC, drop spaces that PDF exports put inside words and numbers, trim."""
-    if not text:
-        return ""
-    return _normalise(str(text))
-
-
-@lru_cache(maxsize=65536)
-def _normalise(text: str) -> str:
-    t = unicodedata.normalize("NFKC", str(text)).replace("\u3000", " ").strip()
-    t = re.sub(r"[ \t]+", " ", t)
-    t = _SPACE_IN_CJK.sub("", t)
-    t = _SPACE_IN_NUMBER.sub("", t)
-    t = _THOUSANDS.sub("", t)
-    t = re.sub(r"(?<=\d)\s+(?=[%‰])", "", t)
-    return t
+    @property
+    def is_as_expected(self) -> bool:
+        """The cell only says "as expected" (达成预期指标, 效果明显 …): empty where a figure was due."""
+        return bool(self.text) and squash(self.text).rstrip("。.！!") in phrases("completion", "as_expected")
 
 
 def to_decimal(text: str | None) -> Decimal | None:
@@ -150,6 +141,9 @@ def _parse_value(raw: str | None) -> Value:
     assert m is not None
     prefix = body[: m.start()].strip()
     rest = body[m.end():].strip()
+    # "200余人", "600多人": an approximation at or above the figure, in the unit that follows.
+    approx = bool(re.match(r"^[余多]", rest))
+    rest = rest[1:].strip() if approx else rest
     # A long sentence with a number in it ("年度内已做到应发尽发", "2022年天津市…") is qualitative:
     # only a short unit may follow the figure.
     unit_match = re.match(r"^([万亿千百]?[^\d\s，,。；;（）()]{0,6}?)(?:/[^\d\s，,。；;]{1,4})?$", rest)
@@ -161,6 +155,8 @@ def _parse_value(raw: str | None) -> Value:
     unit = rest or None
     if unit and unit.startswith("年") and 1900 <= number <= 2100 and number == number.to_integral_value():
         return Value(raw=raw, text=text, comparator=comparator, year=int(number), kind="date")
+    if unit in {"百分比", "百分点", "个百分点"}:  # "≥100百分比" is 100 %, not 100 × 100
+        unit = "%"
     scaled, base_unit = number, unit
     if unit and unit[0] in _MULTIPLIERS and len(unit) > 1:
         scaled, base_unit = number * _MULTIPLIERS[unit[0]], unit[1:]
@@ -170,11 +166,7 @@ def _parse_value(raw: str | None) -> Value:
     if percent:
         scaled = number / (100 if unit == "%" else 1000)
     return Value(raw=raw, text=text, comparator=comparator, number=number, scaled=scaled, unit=unit,
-                 base_unit=base_unit, year=year, kind="quantitative", percent=percent)
-
-
-# Indicators where a smaller actual is better: costs, failure and complaint rates, balances.
-REVERSE_WORDS = re.compile(r"成本|费用|经费|支出金额|故障率|投诉率|差错率|事故|结余率|结转结余|调整率|失业率|控制数|控制额|响应时间|修复.*时间|时长|时限")
+                 base_unit=base_unit, year=year, kind="quantitative", percent=percent, approx=approx)
 
 
 def is_reverse(indicator: str | None, level2: str | None, target: Value) -> bool:
@@ -183,10 +175,13 @@ def is_reverse(indicator: str | None, level2: str | None, target: Value) -> bool
         return True
     if target.comparator in {">=", ">"}:
         return False
-    text = normalise_text(indicator)
-    if REVERSE_WORDS.search(text) and not re.search(r"标准|补贴|补助|奖励|奖金", text):
-        return True
-    return False
+    from reviewer.checks.natures import is_cost_ceiling, is_reverse_name, rate_direction
+
+    if rate_direction(indicator) == "high":
+        return False
+    # Under 成本指标 an amount is a ceiling unless it is a standard paid out (补助标准).
+    cost_row = squash(level2).startswith("成本") and is_cost_ceiling(indicator)
+    return is_reverse_name(indicator) or cost_row
 
 
 def comparable(target: Value, actual: Value) -> bool:
@@ -213,3 +208,15 @@ def completion(target: Value, actual: Value, reverse: bool) -> Decimal | None:
     if t == 0:
         return Decimal(1) if a >= 0 else None
     return a / t
+
+
+def qualitative_grade(text: str | None) -> str | None:
+    """The band of a 定性 actual ("部分完成" → "partly"), by vocab/phrases.toml [qualitative];
+    None when the text is no grade. Partial and negative grades are matched first."""
+    t = squash(text).rstrip("。.！!")
+    if not t or len(t) > 12:
+        return None
+    for band in ("not_achieved", "partly", "achieved"):
+        if any(w and w in t for w in phrases("qualitative", band)):
+            return band
+    return None

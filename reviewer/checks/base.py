@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from reviewer.checks.rules import Rules
-from reviewer.model import CoverageEntry, Document, Finding, IndicatorRow, Project
+from reviewer.model import Budget, CoverageEntry, Document, Finding, IndicatorRow, Project
+from reviewer.text import computed, is_empty_explanation, number, percent
 from reviewer.values import Value, parse_value
 
 SEVERITY: dict[str, str] = {
@@ -20,6 +21,11 @@ SEVERITY: dict[str, str] = {
     "CATEGORY_MISMATCH": "info", "INCONSISTENT_FIGURES": "error", "ARITHMETIC_ERROR": "error",
     "DUPLICATE_INDICATOR_SET": "warning", "EXACT_THRESHOLD_PATTERN": "info",
 }
+
+# Codes found by comparing rows with other projects and the corpus (reviewer.similarity), not
+# by the rules table: their findings depend on what else is compared.
+SIMILARITY_CODES = frozenset({"MISPLACED_INDICATOR", "DUPLICATE_INDICATOR_SET", "GENERIC_INDICATOR",
+                              "BOILERPLATE_EXPLANATION", "EXACT_THRESHOLD_PATTERN"})
 
 
 @dataclass
@@ -63,17 +69,28 @@ def _s(v: Any) -> Any:
     return v
 
 
-def fmt(d: Decimal | None, places: int = 2) -> str:
-    """A figure for a message: 0.9422 → "94.22%" is pct(); this is plain: 9.4000 → "9.4"."""
-    if d is None:
-        return "—"
-    q = d.quantize(Decimal(1).scaleb(-places))
-    s = format(q, "f")
-    return s.rstrip("0").rstrip(".") if "." in s else s
+def fmt(d: Decimal | None) -> str:
+    """A figure read from a cell, as written: 94.225 → "94.225", 9.4000 → "9.4"."""
+    return number(d)
+
+
+def fmt_c(d: Decimal | None) -> str:
+    """A figure the tool computed: two decimals at most."""
+    return computed(d)
 
 
 def pct(d: Decimal | None) -> str:
-    return "—" if d is None else fmt(d * 100) + "%"
+    return percent(d)
+
+
+def budget_rate(b: Budget | None) -> Decimal | None:
+    """The funding table's 执行率 as a fraction. A column headed "执行率(%)" holds 100 for 100 %:
+    a rate above 1 that equals 执行数/预算数 × 100 is read that way, not as 10000 %."""
+    if b is None or b.rate is None:
+        return None
+    if b.rate > 1 and b.full and b.spent is not None and abs(b.rate / 100 - b.spent / b.full) <= Decimal("0.01"):
+        return b.rate / 100
+    return b.rate
 
 
 def values(row: IndicatorRow) -> tuple[Value, Value]:
@@ -87,8 +104,8 @@ def rows(doc: Document) -> Iterable[tuple[Project, IndicatorRow]]:
 
 
 def explanation_missing(row: IndicatorRow) -> bool:
-    t = (row.explanation or "").strip().strip("。.").strip()
-    return t in {"", "无", "/", "—", "-", "无偏差", "没有", "不适用", "已完成", "完成"}
+    """No cause given: empty, "无", "无偏差" … (the one list in vocab/phrases.toml)."""
+    return is_empty_explanation(row.explanation)
 
 
 CheckFn = Callable[[Ctx], None]

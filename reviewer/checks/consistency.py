@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from reviewer.checks.base import Ctx, check, fmt, pct, rows, values
-from reviewer.tables import norm
-from reviewer.values import normalise_text, parse_value, years_in
+from reviewer.checks.base import Ctx, budget_rate, check, fmt, pct, rows, values
+from reviewer.checks.natures import NATURE_UNKNOWN, is_capped_rate, is_cost_ceiling, rate_direction
+from reviewer.text import normalise_text, phrases, squash
+from reviewer.values import parse_value, years_in
+from reviewer.vocab import alternation
 
-CAPPED_RATES = re.compile(r"(执行率|到位率|发放率|覆盖率|合格率|满意度|满意率|准确率|及时率|签订率|结案率|达标率)$")
 FUND_DOC = re.compile(r"[\u4e00-\u9fff]{1,3}财[\u4e00-\u9fff]{1,2}[\[【〔(（]\s*(\d{4})\s*[\]】〕)）]\s*(\d+)\s*号")
 
 
@@ -17,10 +18,12 @@ FUND_DOC = re.compile(r"[\u4e00-\u9fff]{1,3}财[\u4e00-\u9fff]{1,2}[\[【〔(（
 def execution_rate_row(ctx: Ctx) -> None:
     """A 预算执行率 row must agree with the funding table."""
     for p, r in rows(ctx.doc):
-        if "预算执行率" not in norm(r.indicator):
+        if "预算执行率" not in squash(r.indicator):
             continue
         b = p.budget
-        rate = b.rate if b and b.rate is not None else (b.spent / b.full if b and b.full and b.spent is not None else None)
+        rate = budget_rate(b)
+        if rate is None and b and b.full and b.spent is not None:
+            rate = b.spent / b.full
         _, actual = values(r)
         if rate is None or actual.kind != "quantitative" or not actual.percent:
             ctx.skip("INCONSISTENT_FIGURES", "无法对照资金表执行率")
@@ -35,17 +38,46 @@ def execution_rate_row(ctx: Ctx) -> None:
 
 
 @check
+def cost_row_reports_budget(ctx: Ctx) -> None:
+    """A 成本 row whose actual is the year's budget while the funding table shows less was spent:
+    the budget was copied in, not the cost incurred."""
+    for p, r in rows(ctx.doc):
+        b = p.budget
+        if not squash(r.level2).startswith("成本") or not is_cost_ceiling(r.indicator):
+            continue
+        _, actual = values(r)
+        if b is None or b.full is None or b.spent is None or actual.kind != "quantitative" or actual.percent \
+                or (actual.unit and "/" in actual.unit):
+            ctx.skip("INCONSISTENT_FIGURES", "成本行无法对照资金表执行数")
+            continue
+        ctx.checked("INCONSISTENT_FIGURES")
+        tol = abs(b.full) * ctx.rules.money_tolerance
+        # The cell may be in 元 or in the table's 万元: either reading may match the budget.
+        readings = {x for x in (actual.number, actual.scaled) if x is not None}
+        if any(abs(x - b.full) <= tol for x in readings) and b.full - b.spent > tol:
+            ctx.add("INCONSISTENT_FIGURES", p, r,
+                    f"成本指标“{r.indicator}”实际完成值填 {r.actual}，等于全年预算数 {fmt(b.full)}，"
+                    f"但资金表全年执行数为 {fmt(b.spent)}，实际成本应按执行数填报。",
+                    budget=b.full, spent=b.spent)
+
+
+@check
 def impossible_or_mixed_units(ctx: Ctx) -> None:
     for p, r in rows(ctx.doc):
         target, actual = values(r)
         if actual.kind != "quantitative":
             continue
+        ind = squash(r.indicator)
+        over_100 = actual.percent and actual.scaled is not None and actual.scaled > 1
+        if over_100 and not is_capped_rate(ind) and rate_direction(ind) is None:
+            # 完成率 may pass 100 %, 覆盖率 may not; a rate the vocabulary does not know is not judged.
+            ctx.skip("INCONSISTENT_FIGURES", NATURE_UNKNOWN)
+            continue
         ctx.checked("INCONSISTENT_FIGURES")
-        ind = norm(r.indicator)
-        if actual.percent and actual.scaled is not None and actual.scaled > 1 and CAPPED_RATES.search(ind):
+        if over_100 and is_capped_rate(ind):
             ctx.add("INCONSISTENT_FIGURES", p, r, f"“{r.indicator}”的实际完成值 {r.actual} 超过 100%，该比率不可能超过 100%。")
-        elif target.kind == "quantitative" and (target.unit or actual.unit) and target.unit != actual.unit \
-                and not (target.unit and actual.unit and target.base_unit == actual.base_unit and target.unit == actual.unit):
+        elif target.kind == "quantitative" and target.base_unit and actual.base_unit \
+                and target.base_unit != actual.base_unit:
             ctx.add("INCONSISTENT_FIGURES", p, r,
                     f"“{r.indicator}”指标值“{r.target}”与实际完成值“{r.actual}”计量单位不同"
                     f"（{target.unit or '无单位'} / {actual.unit or '无单位'}），无法比较。",
@@ -56,8 +88,9 @@ def impossible_or_mixed_units(ctx: Ctx) -> None:
 def budget_rate_over_100(ctx: Ctx) -> None:
     for p in ctx.doc.projects:
         b = p.budget
-        if b and b.rate is not None and b.rate > 1 + ctx.rules.rate_tolerance:
-            ctx.add("INCONSISTENT_FIGURES", p, None, f"“{p.name}”预算执行率 {pct(b.rate)} 超过 100%，执行数大于预算数，请核实。")
+        rate = budget_rate(b)
+        if rate is not None and rate > 1 + ctx.rules.rate_tolerance:
+            ctx.add("INCONSISTENT_FIGURES", p, None, f"“{p.name}”预算执行率 {pct(rate)} 超过 100%，执行数大于预算数，请核实。")
 
 
 @check
@@ -101,7 +134,7 @@ def same_indicator_two_tables(ctx: Ctx) -> None:
         return
     first: dict[str, tuple] = {}
     for p, r in rows(ctx.doc):
-        key = norm(r.indicator)
+        key = squash(r.indicator)
         if key not in first:
             first[key] = (p, r)
             continue
@@ -123,7 +156,7 @@ def _same_value(a: str, b: str, ctx: Ctx) -> bool:
     va, vb = parse_value(a), parse_value(b)
     if va.kind == vb.kind == "quantitative" and va.scaled is not None and vb.scaled is not None:
         return abs(va.scaled - vb.scaled) <= ctx.rules.rate_tolerance and va.comparator == vb.comparator
-    return norm(a).strip("()（）") == norm(b).strip("()（）")
+    return squash(a).strip("()（）") == squash(b).strip("()（）")
 
 
 @check
@@ -149,11 +182,18 @@ def year_mismatch(ctx: Ctx) -> None:
         for field, text in (("purpose", p.purpose), ("achieved", p.achieved)):
             # Years long before the report are citations of policies ("2009年出台"), not periods.
             bad = [y for y in years_in(text) if y >= year - 5
-                   and (y != year if strict else y < year - 1 or y > year + 1)]
+                   and (y != year if strict else y < year - 1 or y > year + 1)
+                   and not (y == year - 1 and _cites_last_year(text, y))]
             if bad:
                 ctx.add("YEAR_MISMATCH", p, None,
                         f"“{p.name}”的{_FIELD[field]}写到 {bad[0]} 年，与报告年度 {year} 年不符。",
                         field=field, year_found=bad[0], report_year=year, text=text)
+
+
+def _cites_last_year(text: str | None, y: int) -> bool:
+    """"结转2024年…资金" in a 2025 plan speaks of last year's money, not of the period."""
+    cues = alternation(list(phrases("year", "last_year_cues")))
+    return bool(re.search(rf"(?:{cues})\D{{0,4}}{y}\s*年", normalise_text(text)))
 
 
 _FIELD = {"target": "指标值", "actual": "实际完成值", "indicator": "指标名称", "description": "指标说明",

@@ -3,60 +3,14 @@ UNEXPLAINED_DEVIATION, FULL_SCORE_ON_SHORTFALL, and ARITHMETIC_ERROR (rows, 执�
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from decimal import Decimal
 
-from reviewer.checks.base import Ctx, check, explanation_missing, fmt, pct, rows, values
-from reviewer.model import IndicatorRow
-from reviewer.tables import norm
-from reviewer.values import Value, completion, is_reverse
-
-NEGATIVE_ACTUAL = re.compile(r"未完成|未达成|未达到|部分完成|未落实|未实现|未到位|延期|滞后")
-
-
-@dataclass
-class Deviation:
-    kind: str  # "met" | "short" | "over" | "unknown"
-    ratio: Decimal | None
-    reverse: bool
-    reason: str = ""  # why unknown
-
-
-def deviation(row: IndicatorRow, ctx: Ctx) -> Deviation:
-    """How the actual compares with the target, direction-aware, within the rules' tolerance."""
-    target, actual = values(row)
-    reverse = is_reverse(row.indicator, row.level2, target)
-    if actual.kind == "empty":
-        return Deviation("unknown", None, reverse, "完成值为空")
-    if actual.kind == "qualitative" and NEGATIVE_ACTUAL.search(actual.text):
-        return Deviation("short", None, reverse)
-    if target.kind == "date" and actual.kind == "date":
-        return _date_deviation(target, actual, reverse)
-    if target.kind != "quantitative":
-        return Deviation("unknown", None, reverse, "指标值为定性表述")
-    if actual.kind != "quantitative":
-        return Deviation("unknown", None, reverse, "完成值不是数值")
-    ratio = completion(target, actual, reverse)
-    if ratio is None:
-        return Deviation("unknown", None, reverse, "指标值与完成值单位不一致")
-    t, a = target.scaled, actual.scaled
-    assert t is not None and a is not None
-    tol = ctx.rules.rate_tolerance if target.percent else abs(t) * ctx.rules.money_tolerance
-    gap = (t - a) if not reverse else (a - t)
-    if target.comparator == ">" and a <= t or target.comparator == "<" and a >= t:
-        return Deviation("short", ratio, reverse)
-    if gap > tol:
-        return Deviation("short", ratio, reverse)
-    if not reverse and target.comparator in {">=", ">", None, "="} and ratio >= 1 + ctx.rules.over_share:
-        return Deviation("over", ratio, reverse)
-    return Deviation("met", ratio, reverse)
-
-
-def _date_deviation(target: Value, actual: Value, reverse: bool) -> Deviation:
-    ty, tm = target.year or actual.year or 0, target.month or 12
-    ay, am = actual.year or target.year or 0, actual.month or 12
-    return Deviation("short" if (ay, am) > (ty, tm) else "met", None, True)
+from reviewer.checks.base import Ctx, budget_rate, check, explanation_missing, fmt, fmt_c, pct, rows, values
+from reviewer.checks.deviation import Deviation, deviation
+from reviewer.checks.rules import BAND_NAMES
+from reviewer.model import IndicatorRow, Project
+from reviewer.text import squash
+from reviewer.values import qualitative_grade
 
 
 def _cells(row: IndicatorRow) -> str:
@@ -70,7 +24,7 @@ def score_over_weight(ctx: Ctx) -> None:
             ctx.skip("SCORE_OVER_WEIGHT", "分值或得分缺失")
             continue
         ctx.checked("SCORE_OVER_WEIGHT")
-        if r.score > r.weight + ctx.rules.score_tolerance:
+        if r.score > r.weight:  # exact: a score either exceeds its weight or it does not
             ctx.add("SCORE_OVER_WEIGHT", p, r,
                     f"“{r.indicator}”得分 {fmt(r.score)} 超过其分值 {fmt(r.weight)}，得分不能高于分值。",
                     excess=r.score - r.weight)
@@ -80,15 +34,15 @@ def score_over_weight(ctx: Ctx) -> None:
 def deductions_and_deviations(ctx: Ctx) -> None:
     if ctx.doc.kind == "targets":
         return
-    rules = ctx.rules
     for p, r in rows(ctx.doc):
-        dev = deviation(r, ctx)
-        # UNEXPLAINED_DEDUCTION
-        if r.weight is None or r.score is None:
+        dev = deviation(r, ctx.rules)
+        scored = r.weight is not None and r.score is not None
+        # Whether a score equals its weight is exact: 1.9 of 2 is a deduction, not full marks.
+        if not scored:
             ctx.skip("UNEXPLAINED_DEDUCTION", "分值或得分缺失")
         else:
             ctx.checked("UNEXPLAINED_DEDUCTION")
-            if r.score < r.weight - rules.score_tolerance and explanation_missing(r):
+            if r.score < r.weight and explanation_missing(r):
                 ctx.add("UNEXPLAINED_DEDUCTION", p, r,
                         f"“{r.indicator}”分值 {fmt(r.weight)}、得分 {fmt(r.score)}，扣了 {fmt(r.weight - r.score)} 分，"
                         f"但偏差原因分析为“{r.explanation or '空'}”，请说明扣分原因及改进措施。",
@@ -104,19 +58,41 @@ def deductions_and_deviations(ctx: Ctx) -> None:
             ctx.add("UNEXPLAINED_DEVIATION", p, r,
                     f"“{r.indicator}”{_cells(r)}，{what}，但未说明偏差原因和改进措施。",
                     deviation=dev.kind, completion=dev.ratio)
-        if dev.kind == "short" and r.weight is not None and r.score is not None \
-                and r.score >= r.weight - rules.score_tolerance:
+        if dev.kind == "short" and scored and r.score >= r.weight:
             ctx.add("FULL_SCORE_ON_SHORTFALL", p, r,
                     f"“{r.indicator}”{_cells(r)}，未达到指标值却得满分（{fmt(r.score)}/{fmt(r.weight)}），"
                     f"应按完成比例扣分并说明原因。",
                     completion=dev.ratio)
-        elif dev.kind == "short" and dev.ratio is not None and r.weight is not None and r.score is not None:
-            allowed = r.weight * min(dev.ratio, Decimal(1))
-            if r.score > allowed + rules.score_tolerance:
-                ctx.add("ARITHMETIC_ERROR", p, r,
-                        f"“{r.indicator}”完成比例为 {pct(dev.ratio)}，按评分规则最多得 {fmt(allowed)} 分，"
-                        f"实际给了 {fmt(r.score)} 分，得分虚高。",
-                        completion=dev.ratio, allowed_score=allowed)
+        elif scored:
+            _row_arithmetic(ctx, p, r, dev)
+
+
+def _row_arithmetic(ctx: Ctx, p: Project, r: IndicatorRow, dev: Deviation) -> None:
+    """A row scored above what the rules allow: the proportional rule for a missed figure, the
+    执行率 rule for a 预算执行率 row, the qualitative bands for a graded 定性 row."""
+    assert r.weight is not None and r.score is not None
+    rules = ctx.rules
+    _, actual = values(r)
+    if "预算执行率" in squash(r.indicator) and actual.percent and actual.scaled is not None:
+        # A row that contradicts the funding table is INCONSISTENT_FIGURES; a score that
+        # follows either figure is not an arithmetic error.
+        table = budget_rate(p.budget)
+        rates = [actual.scaled] + ([table] if table is not None else [])
+        allowed = max(rules.execution_score(x, r.weight) for x in rates)
+        rule = f"执行率 {pct(actual.scaled)}，按“得分=执行率×分值”"
+    elif dev.kind == "short" and dev.ratio is not None:
+        allowed = rules.allowed_score(r.weight, dev.ratio)
+        rule = f"完成比例为 {pct(dev.ratio)}，按评分规则" if rules.partial_credit else "未完成指标不得分，按评分规则"
+    elif dev.ratio is None and (band := qualitative_grade(r.actual)) in {"partly", "not_achieved"}:
+        allowed = rules.band_ceiling(band, r.weight)
+        rule = f"完成情况为“{r.actual}”（{BAND_NAMES[band]}），按定性评分档次"
+    else:
+        return
+    ctx.checked("ARITHMETIC_ERROR")
+    if r.score > allowed + rules.score_tolerance:
+        ctx.add("ARITHMETIC_ERROR", p, r,
+                f"“{r.indicator}”{rule}最多得 {fmt_c(allowed)} 分，实际给了 {fmt(r.score)} 分，得分虚高。",
+                completion=dev.ratio, allowed_score=allowed)
 
 
 @check
@@ -135,6 +111,7 @@ def budget_arithmetic(ctx: Ctx) -> None:
             ctx.skip("ARITHMETIC_ERROR", "无资金执行表" if b is None else "目标表/报告不含执行数")
             continue
         if b.full is not None and b.full == 0:
+            ctx.checked("ARITHMETIC_ERROR")
             ctx.add("ARITHMETIC_ERROR", p, None, f"“{p.name}”全年预算数为 0，执行率无从计算，不应计分。")
             continue
         if b.full is None or b.spent is None:
@@ -142,58 +119,94 @@ def budget_arithmetic(ctx: Ctx) -> None:
             continue
         ctx.checked("ARITHMETIC_ERROR")
         actual_rate = b.spent / b.full
-        if b.rate is not None and abs(b.rate - actual_rate) > rules.rate_tolerance:
+        reported = budget_rate(b)
+        if reported is not None and abs(reported - actual_rate) > rules.rate_tolerance:
             ctx.add("ARITHMETIC_ERROR", p, None,
-                    f"“{p.name}”执行率填报 {pct(b.rate)}，但全年执行数 {fmt(b.spent)} ÷ 全年预算数 {fmt(b.full)} "
-                    f"= {pct(actual_rate)}。", computed_rate=actual_rate, reported_rate=b.rate)
-        rate = b.rate if b.rate is not None else actual_rate
+                    f"“{p.name}”执行率填报 {pct(reported)}，但全年执行数 {fmt(b.spent)} ÷ 全年预算数 {fmt(b.full)} "
+                    f"= {pct(actual_rate)}。", computed_rate=actual_rate, reported_rate=reported)
+        rate = reported if reported is not None else actual_rate
         if b.weight is not None and b.score is not None:
-            expected = min(rate, Decimal(1)) * b.weight
+            expected = rules.execution_score(rate, b.weight)
             if abs(expected - b.score) > rules.score_tolerance and abs(expected.quantize(Decimal(1)) - b.score) > 0:
                 ctx.add("ARITHMETIC_ERROR", p, None,
                         f"“{p.name}”预算执行率 {pct(rate)}，分值 {fmt(b.weight)}，按“得分=执行率×分值”应得 "
-                        f"{fmt(expected)} 分，表中填 {fmt(b.score)} 分。", expected_score=expected, reported_score=b.score)
+                        f"{fmt_c(expected)} 分，表中填 {fmt(b.score)} 分。", expected_score=expected, reported_score=b.score)
 
 
 @check
 def totals_and_weights(ctx: Ctx) -> None:
-    rules = ctx.rules
     for p in ctx.doc.projects:
         if not p.rows or ctx.doc.kind == "targets":
             continue
-        weights = [r.weight for r in p.rows]
-        scores = [r.score for r in p.rows]
-        b = p.budget
-        if p.total is None and not (b and b.weight):
-            ctx.skip("ARITHMETIC_ERROR", "无总分行，分值合计无从核对")
-        else:
-            missing = [r for r in p.rows if r.weight is None]
-            wsum = sum((w for w in weights if w is not None), Decimal(0))
-            total_w = p.total.weight if p.total and p.total.weight is not None else rules.total_weight
-            with_budget = wsum + (b.weight if b and b.weight is not None else 0)
-            if wsum != total_w and with_budget != total_w:
-                gap = f"（{len(missing)} 个指标未填分值）" if missing else ""
-                ctx.add("ARITHMETIC_ERROR", p, None,
-                        f"“{p.name}”各指标分值合计 {fmt(wsum)}{gap}"
-                        f"{'（加预算执行率 ' + fmt(b.weight) + ' 分为 ' + fmt(with_budget) + '）' if b and b.weight else ''}"
-                        f"，与总分值 {fmt(total_w)} 不符。", weight_sum=wsum, total_weight=total_w)
-            for level1, declared in p.level1_weights.items():
-                got = sum((r.weight or 0 for r in p.rows if norm(r.level1) == norm(level1)), Decimal(0))
-                if got and got != declared:
-                    ctx.add("ARITHMETIC_ERROR", p, None,
-                            f"“{p.name}”的“{level1}”标明 {fmt(declared)} 分，其下各指标分值合计却为 {fmt(got)} 分。",
-                            level1=level1, declared=declared, sum=got)
-        if p.total is None or p.total.score is None:
-            ctx.skip("ARITHMETIC_ERROR", "无总分行")
-            continue
-        if any(s is None for s in scores):
-            ctx.skip("ARITHMETIC_ERROR", "部分指标缺少得分")
-            continue
-        ctx.checked("ARITHMETIC_ERROR")
-        ssum = sum(scores, Decimal(0))  # type: ignore[arg-type]
-        with_budget = ssum + (b.score if b and b.score is not None else 0)
-        if abs(ssum - p.total.score) > rules.score_tolerance and abs(with_budget - p.total.score) > rules.score_tolerance:
+        _weight_sum(ctx, p)
+        _level1_sums(ctx, p)
+        _score_sum(ctx, p)
+
+
+def _budget_weight(p: Project) -> Decimal:
+    """The 预算执行率 weight to add to the rows' weights: its *weight*, never its score, and
+    nothing when a 预算执行率 row among the indicators already carries it."""
+    b = p.budget
+    if b is None or b.weight is None or any("预算执行率" in squash(r.indicator) for r in p.rows):
+        return Decimal(0)
+    return b.weight
+
+
+def _weight_sum(ctx: Ctx, p: Project) -> None:
+    rules = ctx.rules
+    if p.total is None:
+        # Without a 总分 row the table may be cut off (a page ends): the sum proves nothing.
+        ctx.skip("ARITHMETIC_ERROR", "无总分行，分值合计无从核对")
+        return
+    if all(r.weight is None for r in p.rows):
+        ctx.skip("ARITHMETIC_ERROR", "表中无分值，分值合计无从核对")
+        return
+    ctx.checked("ARITHMETIC_ERROR")
+    missing = [r for r in p.rows if r.weight is None]
+    wsum = sum((r.weight for r in p.rows if r.weight is not None), Decimal(0))
+    total_w = p.total.weight if p.total.weight is not None else rules.total_weight
+    bw = _budget_weight(p)
+    if wsum == total_w or wsum + bw == total_w:
+        return
+    gap = f"（{len(missing)} 个指标未填分值）" if missing else ""
+    plus = f"（加预算执行率分值 {fmt(bw)} 分为 {fmt(wsum + bw)}）" if bw else ""
+    by_level = {}
+    for r in p.rows:
+        key = squash(r.level1) or "未标一级指标"
+        by_level[key] = by_level.get(key, Decimal(0)) + (r.weight or 0)
+    defaults = "、".join(f"{k} {fmt(v)}" for k, v in rules.level1_weights.items())
+    ctx.add("ARITHMETIC_ERROR", p, None,
+            f"“{p.name}”各指标分值合计 {fmt(wsum)}{gap}{plus}，与总分值 {fmt(total_w)} 不符"
+            f"（各一级指标分值：{'、'.join(f'{k} {fmt(v)}' for k, v in by_level.items())}；默认权重为 {defaults}）。",
+            weight_sum=wsum, total_weight=total_w, budget_weight=bw, level1_sums=by_level,
+            default_weights=rules.level1_weights)
+
+
+def _level1_sums(ctx: Ctx, p: Project) -> None:
+    if p.total is None:  # a table without its 总分 row may be cut off: a partial sum proves nothing
+        return
+    for level1, declared in p.level1_weights.items():
+        got = sum((r.weight or 0 for r in p.rows if squash(r.level1) == squash(level1)), Decimal(0))
+        if got and got != declared:
             ctx.add("ARITHMETIC_ERROR", p, None,
-                    f"“{p.name}”总分填报 {fmt(p.total.score)}，各指标得分合计为 {fmt(ssum)}"
-                    f"{'（含预算执行率得分为 ' + fmt(with_budget) + '）' if b and b.score is not None else ''}。",
-                    score_sum=ssum, reported_total=p.total.score)
+                    f"“{p.name}”的“{level1}”标明 {fmt(declared)} 分，其下各指标分值合计却为 {fmt(got)} 分。",
+                    level1=level1, declared=declared, sum=got)
+
+
+def _score_sum(ctx: Ctx, p: Project) -> None:
+    rules, b = ctx.rules, p.budget
+    if p.total is None or p.total.score is None:
+        ctx.skip("ARITHMETIC_ERROR", "无总分行")
+        return
+    scores = [r.score for r in p.rows]
+    if any(s is None for s in scores):
+        ctx.skip("ARITHMETIC_ERROR", "部分指标缺少得分")
+        return
+    ctx.checked("ARITHMETIC_ERROR")
+    ssum = sum(scores, Decimal(0))  # type: ignore[arg-type]
+    with_budget = ssum + (b.score if b and b.score is not None and _budget_weight(p) else 0)
+    if abs(ssum - p.total.score) > rules.score_tolerance and abs(with_budget - p.total.score) > rules.score_tolerance:
+        ctx.add("ARITHMETIC_ERROR", p, None,
+                f"“{p.name}”总分填报 {fmt(p.total.score)}，各指标得分合计为 {fmt(ssum)}"
+                f"{'（含预算执行率得分为 ' + fmt(with_budget) + '）' if with_budget != ssum else ''}。",
+                score_sum=ssum, reported_total=p.total.score)

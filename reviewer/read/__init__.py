@@ -14,10 +14,17 @@ from reviewer.errors import InputError
 from reviewer.model import RawDocument
 from reviewer.settings import MAX_FILE_BYTES
 
-TEXT_SUFFIXES = {".txt", ".md", ".csv", ".tsv", ".text", ""}
-
-
 SUPPORTED_SUFFIXES = {".txt", ".md", ".csv", ".tsv", ".docx", ".xlsx", ".pdf"}
+
+
+def report_files(folder: Path, recursive: bool = True) -> list[Path]:
+    """The report files in a folder, in name order: known suffixes only; hidden files, office
+    lock files (~$…) and READMEs skipped."""
+    if not folder.is_dir():
+        return []
+    found = folder.rglob("*") if recursive else folder.iterdir()
+    return sorted(f for f in found if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
+                  and not f.name.startswith((".", "~$")) and not f.name.upper().startswith("README"))
 
 
 def expand_paths(paths: list[str | Path]) -> tuple[list[str | Path], list[tuple[str, str]]]:
@@ -30,8 +37,7 @@ def expand_paths(paths: list[str | Path]) -> tuple[list[str | Path], list[tuple[
         if not p.is_dir():
             files.append(given)
             continue
-        found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
-                       and not f.name.startswith((".", "~$")))
+        found = report_files(p)
         if not found:
             errors.append((str(given), "这是一个目录，其中没有可审阅的报告文件（.txt/.docx/.xlsx/.pdf）"))
         files.extend(found)
@@ -99,5 +105,5 @@ def read_path(path: str | Path) -> RawDocument:
         raise
     except (MemoryError, RecursionError):
         raise InputError("文件结构异常（过大或嵌套过深），已拒绝读取", src) from None
-    except Exception as exc:  # a parser library failing on a corrupt file
+    except Exception as exc:  # noqa: BLE001 - a parser library failing on a corrupt file
         raise InputError(f"文件无法解析（{type(exc).__name__}），可能已损坏", src) from None

@@ -1,7 +1,8 @@
-"""Text exports of reports (as in shared/seeds): three table layouts, one RawDocument.
+"""Text exports of reports (Word/PDF/web pages saved as text): table layouts → one RawDocument.
 
-- tab-separated rows, empty leading cells standing for merged columns (seeds 000, 002, 003);
-- one cell per line, each line "\\t<cell>", rows separated by blank lines (001, 004);
+- tab-separated rows, empty leading cells standing for merged columns;
+- one cell per line, each line "\\t<cell>", rows separated by blank lines;
+- one cell per line with no marker, rows implied by the header's width (read/vertical.py);
 - markdown pipe tables ("项目名称 | 劳动仲裁工作经费") and "---" separator rows.
 Blank lines inside a horizontal table do not end it (PDF exports break tables at page ends);
 a line of prose does.
@@ -16,11 +17,12 @@ from charset_normalizer import from_bytes
 
 from reviewer.errors import InputError
 from reviewer.model import Cell, Grid, Paragraph, RawDocument
+from reviewer.read.vertical import find_header, rows_after_header
 from reviewer.settings import MAX_CELLS
 from reviewer.vocab import load
 
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
-_HTML_TAG = re.compile(r"</?(?:b|p|i|u|strong|em|br|span)\b[^>]*>", re.I)
+_HTML_TAG = re.compile(r"</?(?:b|p|i|u|strong|em|br|span)\b[^>]*>", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^[\s|:\-\t]*-{3,}[\s|:\-\t]*$")
 _PIPE_ROW = re.compile(r"^\s*\|?\s*[^|]+(\s\|\s[^|]*)+\|?\s*$")
 _VERTICAL_CELL = re.compile(r"^\t[^\t]*$")
@@ -127,6 +129,9 @@ def parse_lines(lines: list[str]) -> list[Grid | Paragraph]:
         elif _PIPE_ROW.match(line):
             grid, i = _pipe_block(lines, i)
             blocks.append(grid)
+        elif (found := _cell_per_line_block(lines, i)) is not None:
+            grid, i = found
+            blocks.append(grid)
         else:
             blocks.append(Paragraph(text=line.strip(), where=f"line {i + 1}"))
             i += 1
@@ -169,16 +174,41 @@ def _pipe_block(lines: list[str], i: int) -> tuple[Grid, int]:
         if not line.strip() or not _PIPE_ROW.match(line):
             break
         body = line.strip()
-        body = body[1:] if body.startswith("|") else body
-        body = body[:-1] if body.endswith("|") else body
+        body = body.removeprefix("|")
+        body = body.removesuffix("|")
         rows.append([Cell(text=c.strip(), where=f"line {i + 1}") for c in body.split("|")])
         i += 1
     return Grid(rows=rows, where=f"line {start + 1}"), i
 
 
+def _cell_per_line_block(lines: list[str], i: int) -> tuple[Grid, int] | None:
+    """A table printed one cell per line (indented or not) whose header starts at line ``i``."""
+    head = [_clean(x).strip() for x in lines[i:i + 40]]
+    hit = find_header(head)
+    if hit is None or hit[0] != 0:
+        return None
+    cells = [_clean(x).strip() for x in lines[i:]]
+    rows, end = rows_after_header(cells, 0, hit[1])
+    grid_rows: list[list[Cell]] = []
+    k = i
+    for row in rows:
+        while k < len(lines) and _clean(lines[k]).strip() != row[0] and not row[0]:
+            break
+        grid_rows.append([Cell(text=c, where=f"line {i + 1}") for c in row])
+    # Line numbers: the first non-empty cell of each row, found in order.
+    cursor = i
+    for row in grid_rows:
+        for c in row:
+            if c.text:
+                while cursor < i + end and _clean(lines[cursor]).strip() != c.text:
+                    cursor += 1
+                c.where = f"line {cursor + 1}"
+    return Grid(rows=grid_rows, where=f"line {i + 1}"), i + end
+
+
 def _vertical_block(lines: list[str], i: int) -> tuple[Grid, int]:
     """Cells one per line; a blank line ends a row. Rows split by a stray blank line are rejoined
-    when they add up to the header's width (seed 001: "⇥9", blank, then the rest of row 9)."""
+    when they add up to the header's width (a page break inside a row: "⇥9", blank, the rest)."""
     groups: list[list[Cell]] = []
     current: list[Cell] = []
     start = i

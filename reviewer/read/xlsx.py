@@ -42,6 +42,7 @@ def read_xlsx(path: Path, source: str) -> RawDocument:
         try:
             _check_dimensions(openpyxl, path)
             wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
+            formulas = _uncached_formulas(openpyxl, path)
         except (InputError, MemoryError, RecursionError):
             raise
         except Exception:  # noqa: BLE001 - any parser failure means a corrupt file
@@ -51,7 +52,7 @@ def read_xlsx(path: Path, source: str) -> RawDocument:
         for ws in wb.worksheets:
             if ws.sheet_state != "visible":
                 continue  # a reviewer does not see hidden sheets (often template backups or lookups)
-            blocks.extend(_sheet_blocks(ws))
+            blocks.extend(_sheet_blocks(ws, formulas.get(ws.title, {})))
     finally:
         wb.close()
     if not blocks:
@@ -92,7 +93,23 @@ def _too_big(title: str, rows: int, cols: int) -> InputError:
     )
 
 
-def _sheet_blocks(ws) -> list[Grid | Paragraph]:
+def _uncached_formulas(openpyxl, path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Formula text per sheet and cell. A workbook saved by a converter keeps "=100%" or ">=90%"
+    typed into a cell as a formula with no cached value: the text is what the unit wrote."""
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        for ws in wb.worksheets:
+            found = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row
+                     if getattr(c, "data_type", None) == "f" and isinstance(c.value, str)}
+            if found:
+                out[ws.title] = found
+    finally:
+        wb.close()
+    return out
+
+
+def _sheet_blocks(ws, formulas: dict[tuple[int, int], str]) -> list[Grid | Paragraph]:
     from openpyxl.utils import get_column_letter
 
     if ws.max_row < 1 or ws.max_column < 1:
@@ -104,7 +121,8 @@ def _sheet_blocks(ws) -> list[Grid | Paragraph]:
         for c in range(c0, c1 + 1):
             cell = ws.cell(row=r, column=c)
             coord = f"{get_column_letter(c)}{r}"
-            slots[(r, c)] = _Slot(display_text(cell.value, cell.number_format), coord, origin=coord)
+            value = cell.value if cell.value is not None else formulas.get((r, c))
+            slots[(r, c)] = _Slot(display_text(value, cell.number_format), coord, origin=coord)
     for rng in ws.merged_cells.ranges:
         origin = slots.get((rng.min_row, rng.min_col))
         if origin is None:
