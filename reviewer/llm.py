@@ -112,9 +112,11 @@ class LLMClient:
         if not s.llm_base_url:
             return None
         writable_dir(s.llm_cache_dir)
-        timeout = os.environ.get("REVIEWER_LLM_TIMEOUT")  # a slow local model on a small CPU needs more
-        if timeout and "timeout" not in overrides:
-            overrides["timeout"] = float(timeout)
+        # A slow local model on a small CPU needs a longer wait and a shorter reply cap.
+        for var, key in (("REVIEWER_LLM_TIMEOUT", "timeout"), ("REVIEWER_LLM_MAX_TOKENS", "max_tokens")):
+            value = os.environ.get(var)
+            if value and key not in overrides:
+                overrides[key] = float(value) if key == "timeout" else int(value)
         return cls(s.llm_base_url, s.llm_model, s.llm_api_key, cache_dir=s.llm_cache_dir, **overrides)
 
     # ------------------------------------------------------------------ public
