@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench eval clean
+.PHONY: install run test bench bench-llm eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+# A real small model (gemma-3-270m via llama-cpp-python) through `reviewer eval --llm`; not in CI.
+bench-llm: $(STAMP)
+	$(PY) benchmarks/bench_real_llm.py --go $(ARGS)
 
 eval: $(STAMP)
 	$(VENV)/bin/reviewer eval evals/datasets/seeds

@@ -8,10 +8,32 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.core import TyperGroup
 
-from reviewer.errors import InputError
+from reviewer.errors import InputError, SetupError
+
+
+class _OneLineErrors(TyperGroup):
+    """Every command's unusable input or setup ends as one line on stderr and exit 2 (no traceback)."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        import sqlite3
+
+        from reviewer.settings import os_reason
+
+        try:
+            return super().invoke(ctx)
+        except (InputError, SetupError) as err:
+            fail(str(err))
+        except OSError as err:  # a path the checks above did not foresee: still one line
+            where = f" {err.filename}" if err.filename else ""
+            fail(f"无法读写{where}（{os_reason(err)}）")
+        except sqlite3.DatabaseError as err:
+            fail(f"数据库不可用（{err}）；请检查 REVIEWER_HOME")
+
 
 app = typer.Typer(
+    cls=_OneLineErrors,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -19,11 +41,15 @@ app = typer.Typer(
 )
 corpus_app = typer.Typer(no_args_is_help=True, help="历史报告库：build | add | stats | search")
 app.add_typer(corpus_app, name="corpus")
+llm_app = typer.Typer(no_args_is_help=True, help="LLM 端点：check")
+app.add_typer(llm_app, name="llm")
 
 
 def fail(message: str) -> None:
     """One line on stderr, exit 2: the contract for input the tool cannot use."""
-    typer.echo(message.replace("\n", " "), err=True)
+    from reviewer.safe_text import visible
+
+    typer.echo(visible(message.replace("\n", " ")), err=True)
     raise typer.Exit(2)
 
 
@@ -46,14 +72,23 @@ def review(
     stats: bool = typer.Option(False, "--stats", help="在 stderr 打印 LLM 调用与缓存命中次数"),
 ) -> None:
     """审阅报告：解析表格、运行规则检查，输出发现的问题。"""
-    from reviewer.output import render_review
+    from reviewer.output import check_out_path, render_review
     from reviewer.progress import cli_progress
     from reviewer.review import review_paths
+    from reviewer.settings import get_settings
 
+    if out is not None:
+        check_out_path(out)
     with cli_progress(enabled=len(paths) > 1 or not no_corpus or llm) as progress:
         result = review_paths(paths, use_corpus=not no_corpus, corpus_dir=corpus, llm=llm, progress=progress)
+    from reviewer.safe_text import visible
+
     for err in result.errors:
-        typer.echo(f"{err.source}: {err.message}", err=True)
+        typer.echo(visible(f"{err.source}: {err.message}"), err=True)
+    if result.llm_unused:
+        typer.echo(result.llm_unused, err=True)
+    elif llm and result.documents and not get_settings().llm_base_url:
+        typer.echo("LLM 未被使用：未配置 REVIEWER_LLM_BASE_URL，草稿均为离线起草", err=True)
     if stats:
         typer.echo(f"llm_calls={result.llm_calls} cache_hits={result.llm_cache_hits}", err=True)
     if result.documents:
@@ -76,11 +111,8 @@ def draft(
     """为偏差行起草偏差原因分析和审核意见。"""
     from reviewer.draft import run_draft_command
 
-    try:
-        run_draft_command(path, project=project, row=row, fmt=format, use_llm=llm, stats=stats,
-                          use_corpus=not no_corpus, corpus_dir=corpus)
-    except InputError as err:
-        fail(str(err))
+    run_draft_command(path, project=project, row=row, fmt=format, use_llm=llm, stats=stats,
+                      use_corpus=not no_corpus, corpus_dir=corpus)
 
 
 @app.command("eval")
@@ -95,11 +127,8 @@ def eval_(
     """用标注数据集评估准确率与召回率。"""
     from reviewer.evaluate import run_eval_command
 
-    try:
-        code = run_eval_command(dataset, as_json=as_json, use_corpus=not no_corpus, llm=llm,
-                                update_baseline=update_baseline, check_baseline=check_baseline)
-    except InputError as err:
-        fail(str(err))
+    code = run_eval_command(dataset, as_json=as_json, use_corpus=not no_corpus, llm=llm,
+                            update_baseline=update_baseline, check_baseline=check_baseline)
     raise typer.Exit(code)
 
 
@@ -124,10 +153,7 @@ def corpus_build(
     """为历史报告库中的全部报告建立索引。"""
     from reviewer.corpus import cli_build
 
-    try:
-        cli_build(corpus)
-    except InputError as err:
-        fail(str(err))
+    cli_build(corpus)
 
 
 @corpus_app.command("add")
@@ -138,10 +164,7 @@ def corpus_add(
     """把报告加入历史报告库（不重建索引）。"""
     from reviewer.corpus import cli_add
 
-    try:
-        code = cli_add(paths, corpus)
-    except InputError as err:
-        fail(str(err))
+    code = cli_add(paths, corpus)
     raise typer.Exit(code)
 
 
@@ -150,10 +173,7 @@ def corpus_stats(corpus: Optional[Path] = typer.Option(None, "--corpus", envvar=
     """报告库统计。"""
     from reviewer.corpus import cli_stats
 
-    try:
-        cli_stats(corpus)
-    except InputError as err:
-        fail(str(err))
+    cli_stats(corpus)
 
 
 @corpus_app.command("search")
@@ -165,10 +185,22 @@ def corpus_search(
     """在报告库中查找最相近的指标行。"""
     from reviewer.corpus import cli_search
 
+    cli_search(query, k, corpus)
+
+
+@llm_app.command("check")
+def llm_check(timeout: float = typer.Option(60.0, "--timeout", help="等待回复的秒数")) -> None:
+    """测试 REVIEWER_LLM_BASE_URL 指向的端点能否回复（不用缓存）。"""
+    from reviewer.llm import LLMClient, LLMError
+
+    client = LLMClient.from_settings(timeout=timeout, max_retries=0)
+    if client is None:
+        fail("未配置 REVIEWER_LLM_BASE_URL：审阅时将只用离线起草")
     try:
-        cli_search(query, k, corpus)
-    except InputError as err:
-        fail(str(err))
+        seconds = client.check()
+    except LLMError as err:
+        fail(f"LLM 端点不可用：{err.reason}" if err.kind == "unavailable" else f"LLM 端点的回复无法读取（{err.detail}）")
+    typer.echo(f"LLM 端点可用：{client.base_url}，模型 {client.model}，{seconds:.1f} 秒回复")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -4,8 +4,10 @@ Layout. The corpus directory (REVIEWER_CORPUS, default ``corpus/`` of the instal
 reports themselves under ``reports/`` (any format ``reviewer review`` reads). The built index is
 a cache derived from those files and lives under ``REVIEWER_HOME/index/<corpus-key>-<embedder>/``:
 
-    meta.sqlite3     documents, projects, rows (vec_id = FAISS id), skipped files, meta (embedder id)
-    rows.faiss       one vector per indicator row (the 三级指标 text)
+    meta.sqlite3     documents, projects, rows (vec_id = FAISS id), skipped files, meta (embedder id,
+                     the FAISS file's name, vector count and checksum)
+    rows-<sha>.faiss one vector per indicator row (the 三级指标 text); written and swapped in with
+                     the metadata in one step, checked on open (reviewer/index_file.py)
     embedder/        the fitted built-in model (absent when REVIEWER_EMBED_MODEL names a model)
 
 Because the index is a cache, a format change or a different embedder means "rebuild", not
@@ -37,6 +39,7 @@ import os
 import re
 import shutil
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -46,10 +49,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from reviewer import index_file
 from reviewer.embed import norm_text
 from reviewer.errors import InputError
+from reviewer.index_file import file_sha256
 from reviewer.model import Document
-from reviewer.settings import get_settings
+from reviewer.settings import get_settings, writable_dir
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.embed import Embedder
@@ -114,14 +119,6 @@ def template_key(text: str | None) -> str:
     key = match_key(text)
     core = _STOP_RE.sub("", key)
     return core if len(core) >= TEMPLATE_MIN_CHARS else key
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def content_signature(doc: Document) -> str:
@@ -259,7 +256,7 @@ def index_path(corpus_dir: Path, choice: str | None = None) -> Path:
 @contextlib.contextmanager
 def _locked(directory: Path):
     """One writer per index at a time (CLI and web UI may both open the corpus)."""
-    directory.parent.mkdir(parents=True, exist_ok=True)
+    writable_dir(directory.parent)  # an unusable REVIEWER_HOME is one line (SetupError), not a traceback
     lock = directory.parent / (directory.name + ".lock")
     with lock.open("w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -505,11 +502,12 @@ class Corpus:
             vectors = _encode(self.embedder, all_texts, progress, 0.0, 0.9)
             self._add_vectors(vectors)
             added = len(vectors)
+            index_file.record(db, index_file.write(self.index, self.path))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        self._save_index()
+        index_file.prune(self.path, db)
         return added
 
     def _add_vectors(self, vectors: np.ndarray) -> None:
@@ -518,12 +516,6 @@ class Corpus:
         self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         if isinstance(self.index, _faiss().IndexFlat) and self.index.ntotal >= IVF_THRESHOLD:
             self.index = _to_ivf(self.index, self.embedder.dim)
-
-    def _save_index(self) -> None:
-        faiss = _faiss()
-        tmp = self.path / "rows.faiss.tmp"
-        faiss.write_index(self.index, str(tmp))
-        os.replace(tmp, self.path / "rows.faiss")
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -560,6 +552,7 @@ def build(corpus_dir: str | Path | None = None, progress: Progress | None = None
     cdir = corpus_path(corpus_dir)
     path = index_path(cdir)
     with _locked(path):
+        index_file.prune_siblings(path)
         return _build_locked(cdir, path, progress)
 
 
@@ -623,8 +616,8 @@ def _build_locked(cdir: Path, path: Path, progress: Progress | None,
                      "corpus_dir": str(cdir.resolve()), "built_at": time.strftime("%Y-%m-%d %H:%M:%S"),
                      "fit_stats": json.dumps(fit_stats)}.items():
             db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (k, v))
+        index_file.record(db, index_file.write(corpus.index, tmp))
         db.execute("COMMIT")
-        corpus._save_index()
         db.close()
         old = path.with_name(path.name + f".old-{os.getpid()}")
         if path.exists():
@@ -640,10 +633,14 @@ def _build_locked(cdir: Path, path: Path, progress: Progress | None,
 
 
 def _open_existing(cdir: Path, path: Path) -> Corpus:
-    faiss = _faiss()
     db = _connect(path / "meta.sqlite3")
+    try:
+        index = index_file.read(path, db)
+    except BaseException:
+        db.close()
+        raise
+    index_file.prune(path, db)
     embedder = _load_embedder_for(path)
-    index = faiss.read_index(str(path / "rows.faiss"))
     if hasattr(index, "nprobe"):
         index.nprobe = IVF_NPROBE
     return Corpus(cdir, path, embedder, index, db)
@@ -651,7 +648,7 @@ def _open_existing(cdir: Path, path: Path) -> Corpus:
 
 def _usable(path: Path) -> bool:
     """An index that exists, has our format and was built by the embedder now configured."""
-    if not (path / "meta.sqlite3").exists() or not (path / "rows.faiss").exists():
+    if not (path / "meta.sqlite3").exists():
         return False
     try:
         db = sqlite3.connect(str(path / "meta.sqlite3"))
@@ -680,9 +677,14 @@ def open_corpus(corpus_dir: str | Path | None = None, progress: Progress | None 
 
 
 def _open_locked(cdir: Path, path: Path, progress: Progress | None, parsed: dict[str, _ParsedDoc]) -> Corpus:
+    index_file.prune_siblings(path)
     if not _usable(path):
         return _build_locked(cdir, path, progress)
-    corpus = _open_existing(cdir, path)
+    try:
+        corpus = _open_existing(cdir, path)
+    except index_file.IndexMismatch as err:  # a crash or a hand edit: never search misaligned ids
+        print(f"历史报告库索引与记录不一致（{err}），正在重建索引", file=sys.stderr)
+        return _build_locked(cdir, path, progress)
     if corpus.meta("embedder_id") != corpus.embedder.id:  # never query with another embedder's vectors
         corpus.close()
         return _build_locked(cdir, path, progress)

@@ -38,15 +38,17 @@ from pydantic import BaseModel, ValidationError, field_validator
 from reviewer.checks.rules import load_rules
 from reviewer.errors import InputError
 from reviewer.figures import Figures, compute_figures
-from reviewer.grounding import Sources, ungrounded
+from reviewer.grounding import Sources, extract, ungrounded
 from reviewer.model import Document, Draft, Finding, IndicatorRow, Project
 from reviewer.postcheck import (
     CAUSE_MARKER,
     content_bigrams,
     injection_reason,
     mark_unverified_causes,
+    prompt_text,
     sentences,
 )
+from reviewer.roles import contradicts, misplaced, role_sources
 from reviewer.templates import render_inline
 from reviewer.text import computed as num
 from reviewer.text import is_empty_explanation, number
@@ -72,6 +74,7 @@ _NAME_TYPES = [
 class DraftStats:
     calls: int = 0
     cache_hits: int = 0
+    unused: str | None = None  # why some or all drafts were written offline although an LLM was asked for
 
 
 @dataclass
@@ -104,7 +107,16 @@ def draft_for_documents(documents: list[Document], use_llm: bool, *, client=None
         doc.drafts = draft_document(doc, client=client)
     if client is None:
         return DraftStats()
-    return DraftStats(calls=client.calls - before[0], cache_hits=client.cache_hits - before[1])
+    return DraftStats(calls=client.calls - before[0], cache_hits=client.cache_hits - before[1],
+                      unused=_unused_note(client, [d for doc in documents for d in doc.drafts or []]))
+
+
+def _unused_note(client, drafts: list[Draft]) -> str | None:
+    """One Chinese line when the endpoint failed and drafts fell back to the offline drafter."""
+    fell_back = sum(1 for d in drafts if d.source == "offline" and d.status == "ok")
+    if client.failure is None or not fell_back:
+        return None
+    return f"LLM 未被使用：{client.failure}；{fell_back} 条草稿已改用离线起草"
 
 
 def draft_document(doc: Document, *, client=None, project_ids: set[str] | None = None,
@@ -118,7 +130,23 @@ def draft_document(doc: Document, *, client=None, project_ids: set[str] | None =
         return [_offline_draft(job) for job in jobs]
     system_prompt = client.system_prompt()
     with ThreadPoolExecutor(max_workers=client.concurrency) as pool:
-        return list(pool.map(lambda j: _llm_draft(j, client, system_prompt), jobs))
+        drafts = list(pool.map(lambda j: _llm_draft(j, client, system_prompt), jobs))
+    return _reject_repeats(jobs, drafts)
+
+
+def _reject_repeats(jobs: list[Job], drafts: list[Draft]) -> list[Draft]:
+    """One LLM text under two rows (or two findings) fits neither: all copies go back to offline,
+    the text kept for audit. A model that answers every row alike is caught here."""
+    seen: dict[str, int] = defaultdict(int)
+    for d in drafts:
+        if d.source == "llm":
+            seen[_squash(re.sub(r"[\W_]+", "", d.text))] += 1
+    out = []
+    for job, d in zip(jobs, drafts):
+        if d.source == "llm" and seen[_squash(re.sub(r"[\W_]+", "", d.text))] > 1:
+            d = _offline_draft(job, status="rejected", rejected_text=d.text, grounded=True, ungrounded=[])
+        out.append(d)
+    return out
 
 
 def run_draft_command(path: Path, *, project: str | None, row: str | None, fmt: str, use_llm: bool,
@@ -136,6 +164,9 @@ def run_draft_command(path: Path, *, project: str | None, row: str | None, fmt: 
     row_id = _match_row(doc, row, project_ids) if row else None
     client = _client(use_llm)
     drafts = draft_document(doc, client=client, project_ids=project_ids, row_id=row_id)
+    note = _unused_note(client, drafts) if client else None
+    if note:
+        print(note, file=sys.stderr)
     if stats:
         calls, hits = (client.calls, client.cache_hits) if client else (0, 0)
         print(f"llm_calls={calls} cache_hits={hits}", file=sys.stderr)
@@ -250,6 +281,8 @@ def _project_texts(doc: Document, project: Project) -> Iterable[str]:
                 continue
             if name == "rate" and not isinstance(value, str):
                 yield f"执行率{num(value * 100)}%"
+            elif part is project.budget and name in {"initial", "full", "spent"}:
+                yield f"{value}万元"  # the funding table is in 万元: "139.04万元" is the report's own figure
             yield str(value)
 
 
@@ -512,7 +545,8 @@ def _llm_draft(job: Job, client, system_prompt: str) -> Draft:
     for _attempt in range(2):
         template, context = _llm_context(job, retry)
         try:
-            raw = client.chat(template, **context).text
+            reply = client.chat(template, **context)
+            raw = reply.text
         except LLMError as err:
             if err.kind == "malformed" and retry is None:
                 retry = _reason(malformed=True)
@@ -524,12 +558,16 @@ def _llm_draft(job: Job, client, system_prompt: str) -> Draft:
             last, retry = (raw, []), _reason(malformed=True)
             continue
         missing = ungrounded(text, job.sources)
-        injected = _obeys_report(text, job, system_prompt)
-        generic = job.kind == "explanation" and not _specific(text, job)
-        if not (missing or injected or generic):
+        wrong_role = misplaced(text, role_sources(job.row, job.project, job.figures)) if job.row else []
+        injected = _obeys_report(text, job, system_prompt + "\n" + prompt_text(reply.prompt))
+        generic = not _specific(text, job)
+        swapped = job.row is not None and contradicts(text, job.figures)
+        if not (missing or wrong_role or injected or generic or swapped):
             text, unverified = mark_unverified_causes(text, job.everything)
             return _draft(job, text, "llm", grounded=True, ungrounded=[], unverified_cause=unverified)
-        last, retry = (text, missing), _reason(ungrounded=missing, injection=injected, generic=generic)
+        bad = missing + [x for x in wrong_role if x not in missing]
+        last, retry = (text, bad), _reason(ungrounded=missing, injection=injected, generic=generic,
+                                           misplaced=wrong_role, swapped=swapped)
     if last is None:  # the endpoint never gave a reply: the offline draft, nothing to audit
         return _offline_draft(job)
     text, missing = last
@@ -537,9 +575,10 @@ def _llm_draft(job: Job, client, system_prompt: str) -> Draft:
 
 
 def _reason(*, malformed: bool = False, generic: bool = False, injection: bool = False,
-            ungrounded: list[str] | None = None) -> dict:
+            ungrounded: list[str] | None = None, misplaced: list[str] | None = None, swapped: bool = False) -> dict:
     """Why a reply was refused, as the retry note of the prompt templates expects it."""
-    return {"malformed": malformed, "generic": generic, "injection": injection, "ungrounded": ungrounded or []}
+    return {"malformed": malformed, "generic": generic, "injection": injection, "ungrounded": ungrounded or [],
+            "misplaced": misplaced or [], "swapped": swapped}
 
 
 def _obeys_report(text: str, job: Job, system_prompt: str) -> bool:
@@ -549,15 +588,18 @@ def _obeys_report(text: str, job: Job, system_prompt: str) -> bool:
         names=(row.indicator, job.project.name) if row else (job.project.name,),
         quoted=(row.explanation or "", row.actual or "", row.target or "") if row else (),
         has_findings=bool(job.findings) or job.finding is not None,
+        data=(job.everything,),
     ) is not None
 
 
 def _specific(text: str, job: Job) -> bool:
-    """An explanation must be about its row: name the indicator or state its target or actual.
-    A reply that could sit under any row is the boilerplate this tool exists to replace."""
+    """A draft must be about its row: name the indicator or state its target or actual (a
+    project-level critique: name the project or state a figure). A reply that could sit under
+    any row is the boilerplate this tool exists to replace."""
     row = job.row
-    assert row is not None
     flat = _squash(text)
+    if row is None:
+        return _squash(job.project.name) in flat or bool(extract(text))
     if _squash(row.indicator) in flat:
         return True
     return any(c and _squash(c) in flat for c in (job.figures.target, job.figures.actual) if len(_squash(c)) >= 2)

@@ -11,3 +11,11 @@ class InputError(Exception):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.message}" if self.source else self.message
+
+
+class SetupError(Exception):
+    """The tool's own setup cannot be used: REVIEWER_HOME, REVIEWER_RULES, an output path.
+
+    Unlike InputError it never means "skip this one input and go on"; ``str(err)`` is one
+    Chinese line saying what to fix.
+    """

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any
 
 from reviewer.codes import CODE_NAMES, STATUS_NAMES, code_name, severity_name, status_name
 from reviewer.model import Document, IndicatorRow, Project, ReviewResult
+from reviewer.safe_text import cell_text, json_safe, unique_path, visible, visible_all, write_atomic
 from reviewer.text import number, percent
 
 __all__ = [
@@ -100,7 +101,7 @@ def review_to_html(result: ReviewResult | Sequence[Document], path: str | Path |
     """Render a pipeline result as a self-contained HTML 审核意见 draft; also write it when path is given."""
     text = report_to_html(_from_result(result))
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        write_atomic(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"), mode=None)
     return text
 
 
@@ -119,16 +120,19 @@ def export_session(store: Any, session_id: str, fmt: str, out_dir: str | Path | 
 
         out_dir = get_settings().home / "exports" / session_id
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = out_dir / f"审阅结果_{_safe_name(report.title, 40)}_{stamp}.{fmt}"
+    # Two requests in one second must not share a file; each is written whole, then renamed in.
+    path = unique_path(out_dir, f"审阅结果_{_safe_name(report.title, 40)}_{stamp}", f".{fmt}")
     if fmt == "xlsx":
-        report_to_xlsx(report, path)
-    elif fmt == "json":
-        path.write_text(json.dumps(report_to_json(report), ensure_ascii=False, indent=2), encoding="utf-8")
-    else:
-        path.write_text(report_to_html(report), encoding="utf-8")
-    return path
+        return report_to_xlsx(report, path, mode=0o600)
+    text = json_dumps(report_to_json(report)) if fmt == "json" else report_to_html(report)
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), mode=0o600)
+
+
+def json_dumps(data: Any) -> str:
+    """JSON for a file a person may open: C0 controls escaped by json, DEL and C1 escaped here."""
+    return json_safe(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 # ------------------------------------------------------------------ helpers
@@ -185,9 +189,22 @@ def _critique(doc: Document, finding_id: str, row_id: str | None, state: Finding
 # ------------------------------------------------------------------ xlsx
 
 
-def report_to_xlsx(report: Report, path: str | Path) -> Path:
+def _cell_report(report: Report) -> Report:
+    """A copy whose every text fits a cell: control characters shown (openpyxl refuses a NUL) and
+    over-long text cut with a note (openpyxl would cut it silently)."""
+    def fix(obj: Any) -> Any:
+        return visible_all(obj, cell_text)
+
+    docs = [(i, type(d).model_validate(fix(d.model_dump()))) for i, d in report.documents]
+    states = {k: FindingState(**fix(asdict(v))) for k, v in report.states.items()}
+    return replace(report, title=fix(report.title), documents=docs, states=states, row_texts=fix(report.row_texts),
+                   errors=fix(report.errors), notices=fix(report.notices))
+
+
+def report_to_xlsx(report: Report, path: str | Path, mode: int | None = None) -> Path:
     from openpyxl import Workbook
 
+    report = _cell_report(report)
     wb = Workbook()
     ws = wb.active
     ws.title = "问题清单"
@@ -203,9 +220,7 @@ def report_to_xlsx(report: Report, path: str | Path) -> Path:
             _project_sheet(wb.create_sheet(name), report, doc_id, doc, project)
     _summary_sheet(wb.create_sheet("审阅概况"), report)
     _no_formulas(wb)
-    path = Path(path)
-    wb.save(path)
-    return path
+    return write_atomic(Path(path), lambda tmp: wb.save(tmp), mode=mode)
 
 
 def _no_formulas(wb) -> None:  # type: ignore[no-untyped-def]
@@ -572,10 +587,10 @@ def report_to_html(report: Report) -> str:
     ]
     errors = [{"source_name": Path(e["source"]).name, "message": e["message"]} for e in report.errors]
     view = Report(**{**report.__dict__, "errors": errors})
-    return env.from_string(_HTML).render(
+    return visible(env.from_string(_HTML).render(
         report=view, generated=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
         n_docs=len(report.documents), n_projects=n_projects, n_rows=n_rows,
         n_findings=sum(len(d.findings) for _, d in report.documents), confirmed=confirmed, rejected=rejected,
         open=open_, sev_summary=sev_summary, groups=list(groups.values()), multi_docs=len(report.documents) > 1,
         skipped=skipped,
-    )
+    ))

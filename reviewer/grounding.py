@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 
+from reviewer.numwords import approximations
+
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
 _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
@@ -59,6 +61,8 @@ class Mention:
     value: Decimal
     places: int  # decimals as written (for rounding-tolerant matching)
     start: int
+    lo: Decimal | None = None  # an approximation ("八百余人", "三成") stands for any value in [lo, hi]
+    hi: Decimal | None = None
 
 
 def _dec(text: str) -> Decimal | None:
@@ -128,6 +132,10 @@ def extract(text: str | None) -> list[Mention]:
         if day:
             out.append(Mention(day, "number", Decimal(int(day)), 0, m.start(3)))
         take(m.start(), m.end())
+    for a in approximations(t):  # fractions, 成, 余/近/约, 千, English words: before the plain readers
+        if free(a.start, a.end):
+            out.append(Mention(a.text, "percent" if a.percent else "number", a.value, 0, a.start, a.lo, a.hi))
+            take(a.start, a.end)
     for m in _ENUM.finditer(t):
         n = m.group("n") or m.group("p")
         if free(m.start(), m.end()) and int(n) <= 20:
@@ -207,6 +215,8 @@ class Sources:
     def grounded(self, m: Mention) -> bool:
         """True when ``m`` occurs in the sources (a value rounded to ``m``'s decimals also counts)."""
         pool = self._pool(m)
+        if m.lo is not None and m.hi is not None:
+            return any(m.lo <= p <= m.hi for p in pool)
         v = _norm(m.value)
         if v in pool:
             return True

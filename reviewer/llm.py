@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from reviewer.settings import Settings, get_settings
+from reviewer.settings import Settings, get_settings, writable_dir
 from reviewer.templates import render, template_version
 
 DEFAULT_TIMEOUT = 60.0  # seconds per request; a local 7B model drafts a paragraph well within it
@@ -41,16 +41,36 @@ class LLMError(Exception):
     """The endpoint gave no usable reply: ``kind`` is "unavailable" (timeout, connection,
     HTTP error after retries, breaker open) or "malformed" (a body that is not a chat reply)."""
 
-    def __init__(self, kind: Literal["unavailable", "malformed"], detail: str):
+    def __init__(self, kind: Literal["unavailable", "malformed"], detail: str, reason: str = ""):
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail
+        self.reason = reason or detail  # one Chinese clause for the reviewer
+
+
+def why_unavailable(exc: Exception, base_url: str, timeout: float) -> str:
+    """An openai transport error as one Chinese clause: wrong key, wrong address, down, too slow."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return f"LLM 端点 {base_url} 在 {timeout:g} 秒内没有回复（模型太慢或已卡住）"
+    if isinstance(exc, openai.APIConnectionError):
+        return f"无法连接 LLM 端点 {base_url}（地址或端口不对，或服务未启动）"
+    if isinstance(exc, openai.APIStatusError):
+        code = exc.status_code
+        if code in (401, 403):
+            return f"LLM 端点拒绝了密钥（HTTP {code}），请检查 REVIEWER_LLM_API_KEY"
+        if code == 404:
+            return f"LLM 端点 {base_url} 找不到接口或模型（HTTP 404），请检查 REVIEWER_LLM_BASE_URL 和 REVIEWER_LLM_MODEL"
+        return f"LLM 端点返回错误（HTTP {code}）"
+    return f"LLM 端点出错（{type(exc).__name__}）"
 
 
 @dataclass(frozen=True)
 class Reply:
     text: str
     cached: bool
+    prompt: str = ""  # the rendered user message: a reply must not repeat its instructions
 
 
 class LLMClient:
@@ -80,6 +100,7 @@ class LLMClient:
         self.cache_hits = 0
         self._failures = 0
         self._down = False
+        self.failure: str | None = None  # why the endpoint was not used, the first time it failed
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._chat_model = None
@@ -90,6 +111,12 @@ class LLMClient:
         s = settings or get_settings()
         if not s.llm_base_url:
             return None
+        writable_dir(s.llm_cache_dir)
+        # A slow local model on a small CPU needs a longer wait and a shorter reply cap.
+        for var, key in (("REVIEWER_LLM_TIMEOUT", "timeout"), ("REVIEWER_LLM_MAX_TOKENS", "max_tokens")):
+            value = os.environ.get(var)
+            if value and key not in overrides:
+                overrides[key] = float(value) if key == "timeout" else int(value)
         return cls(s.llm_base_url, s.llm_model, s.llm_api_key, cache_dir=s.llm_cache_dir, **overrides)
 
     # ------------------------------------------------------------------ public
@@ -106,12 +133,12 @@ class LLMClient:
         if cached is not None:
             with self._lock:
                 self.cache_hits += 1
-            return Reply(cached, cached=True)
+            return Reply(cached, cached=True, prompt=user)
         if self._down:
-            raise LLMError("unavailable", "endpoint marked down after repeated failures")
+            raise LLMError("unavailable", "endpoint marked down after repeated failures", self.failure or "")
         text = self._invoke(system, user)
         self._cache_put(key, template, text)
-        return Reply(text, cached=False)
+        return Reply(text, cached=False, prompt=user)
 
     # ------------------------------------------------------------------ internals
 
@@ -143,8 +170,9 @@ class LLMClient:
             with self._slots:
                 message = self._chat().invoke([SystemMessage(system), HumanMessage(user)])
         except (openai.APITimeoutError, openai.APIConnectionError, openai.APIStatusError) as exc:
-            self._failed()
-            raise LLMError("unavailable", f"{type(exc).__name__}: {exc}") from None
+            reason = why_unavailable(exc, self.base_url, self.timeout)
+            self._failed(reason)
+            raise LLMError("unavailable", f"{type(exc).__name__}: {exc}", reason) from None
         except Exception as exc:  # noqa: BLE001 - any body the client could not read as a chat completion
             raise LLMError("malformed", f"{type(exc).__name__}: {exc}") from None
         with self._lock:
@@ -156,8 +184,17 @@ class LLMClient:
             raise LLMError("malformed", "empty reply")
         return _THINK.sub("", content).strip()
 
-    def _failed(self) -> None:
+    def check(self) -> float:
+        """Ask the endpoint for one short reply, bypassing the cache; seconds taken, or LLMError."""
+        import time
+
+        started = time.monotonic()
+        self._invoke(self.system_prompt(), render("check.j2"))
+        return time.monotonic() - started
+
+    def _failed(self, reason: str) -> None:
         with self._lock:
+            self.failure = self.failure or reason
             self._failures += 1
             if self._failures >= BREAKER_FAILURES:
                 self._down = True
@@ -195,9 +232,12 @@ class LLMClient:
         path = self._cache_path(key)
         if path is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps({"template": template, "model": self.model, "reply": text}, ensure_ascii=False)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(payload)
-        os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(payload)
+            os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
+        except OSError:
+            pass  # a full or read-only disk costs a repeated call next time, not this draft

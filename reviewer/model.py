@@ -196,6 +196,7 @@ class ReviewResult(_Model):
     errors: list[ReviewError] = Field(default_factory=list, exclude=True)
     llm_calls: int = Field(default=0, exclude=True)
     llm_cache_hits: int = Field(default=0, exclude=True)
+    llm_unused: str | None = Field(default=None, exclude=True)  # why drafts fell back to offline
 
     def to_contract(self) -> dict[str, Any]:
         """The `reviewer review --format json` object of DESIGN.md."""

@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 from reviewer.codes import code_name, severity_name
+from reviewer.errors import SetupError
 from reviewer.model import ReviewResult, TableParse
+from reviewer.safe_text import for_terminal, json_safe, visible, write_atomic
 from reviewer.text import number
 
 CSV_COLUMNS = ["source", "finding_id", "code", "code_name", "severity", "project_id", "project", "row_id",
@@ -37,11 +39,31 @@ def finding_rows(result: ReviewResult) -> list[dict[str, str]]:
 
 
 def _csv_safe(value: str) -> str:
-    """Spreadsheets run a CSV cell starting with = + - @ as a formula; report text must not."""
+    """Spreadsheets run a CSV cell starting with = + - @ as a formula; report text must not.
+    Control characters are shown, not written raw."""
+    value = visible(value)
     return "'" + value if value[:1] in {"=", "+", "-", "@"} and not _NUMBER.fullmatch(value) else value
 
 
+class _JsonSafeWriter:
+    """Passes json.dump's chunks on with DEL and C1 escaped (json escapes only C0)."""
+
+    def __init__(self, fh):  # type: ignore[no-untyped-def]
+        self.fh = fh
+
+    def write(self, chunk: str) -> int:
+        return self.fh.write(json_safe(chunk))
+
+
 _NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
+
+
+def check_out_path(out: Path) -> None:
+    """Refuse an --out that cannot be written before any work is done (SetupError, one line)."""
+    if out.is_dir():
+        raise SetupError(f"--out 指向的是文件夹 {out}；请给出文件名，如 {out / 'review.json'}")
+    if not out.parent.is_dir():
+        raise SetupError(f"--out 的文件夹不存在：{out.parent}；请先建立该文件夹")
 
 
 def render_review(result: ReviewResult, fmt: str, out: Path | None) -> None:
@@ -57,12 +79,15 @@ def render_review(result: ReviewResult, fmt: str, out: Path | None) -> None:
         # Streamed: building the whole string first doubles peak memory on a 100k-row report.
         contract = result.to_contract()
         if out is None:
-            json.dump(contract, sys.stdout, ensure_ascii=False, indent=2)
+            json.dump(contract, _JsonSafeWriter(sys.stdout), ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
         else:
-            with out.open("w", encoding="utf-8") as fh:
-                json.dump(contract, fh, ensure_ascii=False, indent=2)
-                fh.write("\n")
+            def dump(tmp: Path) -> None:
+                with tmp.open("w", encoding="utf-8") as fh:
+                    json.dump(contract, _JsonSafeWriter(fh), ensure_ascii=False, indent=2)
+                    fh.write("\n")
+
+            write_atomic(out, dump, mode=None)
         return
     if fmt == "csv":
         buf = io.StringIO()
@@ -75,7 +100,7 @@ def render_review(result: ReviewResult, fmt: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8"), mode=None)
 
 
 def _table(result: ReviewResult, width: int | None) -> str:
@@ -85,7 +110,7 @@ def _table(result: ReviewResult, width: int | None) -> str:
     console = Console(record=True, width=width or 160, file=io.StringIO(), force_terminal=False)
     for doc in result.documents:
         nrows = sum(len(p.rows) for p in doc.projects)
-        console.print(f"[bold]{doc.source}[/bold]  {doc.title or ''}  {doc.year or ''}年  "
+        console.print(f"[bold]{for_terminal(doc.source)}[/bold]  {for_terminal(doc.title or '')}  {doc.year or ''}年  "
                       f"类型：{_KIND.get(doc.kind, doc.kind)}  项目 {len(doc.projects)} 个  指标行 {nrows} 行  "
                       f"问题 {len(doc.findings)} 条")
         table = Table(show_lines=False, expand=False)
@@ -95,15 +120,16 @@ def _table(result: ReviewResult, width: int | None) -> str:
         names = {p.id: p.name for p in doc.projects}
         for f in doc.findings:
             r = rows.get(f.row_id or "")
-            table.add_row(f.id, severity_name(f.severity), code_name(f.code), names.get(f.project_id or "", "")[:16],
-                          (r.indicator[:18] if r else "（整表）"), (r.target or "")[:12] if r else "",
-                          (r.actual or "")[:12] if r else "", f.message)
+            cells = [names.get(f.project_id or "", "")[:16], (r.indicator[:18] if r else "（整表）"),
+                     (r.target or "")[:12] if r else "", (r.actual or "")[:12] if r else "", f.message]
+            table.add_row(f.id, severity_name(f.severity), code_name(f.code), *map(for_terminal, cells))
         console.print(table)
         for line in parse_lines(doc.parse):
-            console.print(f"[dim]{line}[/dim]")
+            console.print(f"[dim]{for_terminal(line)}[/dim]")  # table and header names come from the report
         skipped = {c: v.skipped for c, v in doc.coverage.items() if v.skipped}
         if skipped:
-            parts = [f"{code_name(c)}：" + "、".join(f"{k} {n} 行" for k, n in s.items()) for c, s in skipped.items()]
+            parts = [f"{code_name(c)}：" + "、".join(f"{for_terminal(k)} {n} 行" for k, n in s.items())
+                     for c, s in skipped.items()]
             console.print("[dim]未能检查：" + "；".join(parts) + "[/dim]")
         console.print()
     return console.export_text()

@@ -14,12 +14,15 @@ import re
 # Rating a report or a row is never a drafter's job; in a draft it means an injection worked.
 _RATING = re.compile(
     r"优秀|优良|(?:评为|评定为|评价为|等级为|等次为|结论为|自评为)[“\"'「]?(?:优|良|A|合格)"
-    r"|(?:给予|评为|评定为|打|给)满分|A级|[Gg]rade\s*A|excellent"
+    r"|(?:结论|等级|等次|档次|评级)\s*[:：为是]?\s*[“\"'「]?(?:优|良|A|合格|中|差)(?![化先势质])"
+    r"|建议(?:予以|同意)?(?:验收)?通过|(?:给予|评为|评定为|打|给)满分|A级|(?i:grade\s*A|excellent|outstanding)"
 )
 # Talking about prompts or instructions, or reproducing the delimiters.
 _META = re.compile(
     r"系统提示|提示词|system\s*prompt|忽略(?:以上|上述|之前|前面)|指令|(?:<<<|>>>)|报告内容>>>|<<<报告内容"
-    r"|作为(?:一个)?(?:AI|人工智能|语言模型)|ignore (?:all |the )?(?:previous|above)",
+    r"|作为(?:一个)?(?:AI|人工智能|语言模型)|ignore (?:all |the )?(?:previous|above)"
+    # paraphrases of the system prompt and replies about the task instead of drafts
+    r"|照抄|审核助手|我的任务|(?<![单局委厅办处部院校])我(?:将|会)|以下是|(?:按照|根据)(?:您|你)的要求|^好的[，,。]",
     re.IGNORECASE,
 )
 # Saying the row is fine: wrong whenever the checks found something.
@@ -42,8 +45,19 @@ _GENERIC = re.compile(
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 
 
+def prompt_text(user_prompt: str) -> str:
+    """The parts of a rendered user prompt that a draft must never repeat: instructions, examples
+    and retry notes, i.e. all but the job's own data block and its computed figures."""
+    head, sep, tail = user_prompt.rpartition("<<<报告内容")
+    if sep:
+        tail = tail.split("报告内容>>>", 1)[-1]
+    text = (head + "\n" + tail) if sep else user_prompt
+    return re.sub(r"^计算结果（程序已算好.*$", "", text, flags=re.MULTILINE)
+
+
 def injection_reason(text: str, *, system_prompt: str = "", names: tuple[str, ...] = (),
-                     quoted: tuple[str, ...] = (), has_findings: bool = False) -> str | None:
+                     quoted: tuple[str, ...] = (), has_findings: bool = False,
+                     data: tuple[str, ...] = ()) -> str | None:
     """Why ``text`` looks like it obeyed the report instead of drafting, or None.
 
     ``names`` (the indicator and project names) are cut out first: a row named
@@ -58,23 +72,32 @@ def injection_reason(text: str, *, system_prompt: str = "", names: tuple[str, ..
         body = body.replace(name, "")
     if _RATING.search(body):
         return "rating"
+    if system_prompt and _echoes(_masked(text, names), _masked(system_prompt, names), _masked("\n".join(data), names)):
+        return "echo"
     if _META.search(body):
         return "meta"
     if has_findings and _ALL_CLEAR.search(body):
         return "all_clear"
-    if system_prompt and _echoes(body, system_prompt):
-        return "echo"
     return None
 
 
-def _echoes(text: str, source: str, width: int = 16) -> bool:
-    """True when ``text`` repeats any ``width``-character stretch of ``source``."""
-    src = re.sub(r"\s+", "", source)
-    body = re.sub(r"\s+", "", text)
-    if len(src) < width:
-        return False
-    shingles = {src[i:i + width] for i in range(len(src) - width + 1)}
-    return any(body[i:i + width] in shingles for i in range(len(body) - width + 1))
+def _masked(text: str, names: tuple[str, ...]) -> str:
+    """``text`` with the row's names and every figure cut out (NUL): a draft about a row like a
+    prompt example's row shares those with the example's reply, and that is not an echo."""
+    for name in sorted({c for c in names if c and len(c) >= 2}, key=len, reverse=True):
+        text = text.replace(name, "\x00")
+    return re.sub(r"[\d.,%％≥≤<>]+", "\x00", text)
+
+
+def _shingles(text: str, width: int) -> set[str]:
+    flat = re.sub(r"[^\w\x00]+", "", text)  # punctuation too: a copy may start at a comma
+    return {flat[i:i + width] for i in range(len(flat) - width + 1) if "\x00" not in flat[i:i + width]}
+
+
+def _echoes(text: str, source: str, allowed: str = "", width: int = 16) -> bool:
+    """True when ``text`` repeats a ``width``-character stretch of ``source`` that is not also in
+    ``allowed`` (the job's own report text, which a draft may quote)."""
+    return bool(_shingles(text, width) & (_shingles(source, width) - _shingles(allowed, width)))
 
 
 def content_bigrams(text: str) -> set[str]:
@@ -99,11 +122,20 @@ def is_supported(sentence: str, material: str, threshold: float = 0.6) -> bool:
     return have / len(grams) >= threshold
 
 
+def _cause_topics() -> re.Pattern[str]:
+    from reviewer.vocab import alternation, load
+
+    return re.compile(alternation(load("draft_checks")["causes"]["topics"]))
+
+
 def mark_unverified_causes(text: str, material: str) -> tuple[str, bool]:
-    """Prefix every cause sentence the material does not support with 【待核实】."""
+    """Prefix every cause sentence the material does not support with 【待核实】 (a sentence naming a
+    typical invented cause counts as a cause sentence even without 由于/因为)."""
     out, flagged = [], False
+    topics = _cause_topics()
     for s in sentences(text):
-        if CAUSE_MARKER.search(s) and PLACEHOLDER not in s and UNVERIFIED not in s and not is_supported(s, material):
+        is_cause = CAUSE_MARKER.search(s) or any(t not in material for t in topics.findall(s))
+        if is_cause and PLACEHOLDER not in s and UNVERIFIED not in s and not is_supported(s, material):
             lead = len(s) - len(s.lstrip())
             s = s[:lead] + UNVERIFIED + s[lead:]
             flagged = True

@@ -66,6 +66,7 @@ def review_paths(
 
         stats = draft_for_documents(result.documents, use_llm=True)
         result.llm_calls, result.llm_cache_hits = stats.calls, stats.cache_hits
+        result.llm_unused = stats.unused
     if progress:
         progress(1.0, "完成")
     return result

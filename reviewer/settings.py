@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from reviewer.errors import SetupError
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,6 +20,9 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_CELLS = 2_000_000
 # Uncompressed size allowed inside a .docx/.xlsx (zip bomb guard).
 MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
+# Longest text a reviewer may store as an edit or a reason: a 偏差原因分析 is a paragraph or
+# two; 10,000 characters is ten times the longest seen and fits an xlsx cell (32,767) whole.
+MAX_EDIT_CHARS = 10_000
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,7 @@ def _auth(value: str | None) -> list[tuple[str, str]]:
     for part in (value or "").split(","):
         if ":" in part:
             user, pw = part.split(":", 1)
-            if user.strip():
+            if user.strip() and pw:  # an empty password is never a login (the server refuses to start)
                 pairs.append((user.strip(), pw))
     return pairs
 
@@ -64,3 +71,31 @@ def get_settings() -> Settings:
         llm_api_key=env.get("REVIEWER_LLM_API_KEY") or env.get("OPENAI_API_KEY") or None,
         auth=_auth(env.get("REVIEWER_AUTH")),
     )
+
+
+_WHY = {errno.EACCES: "没有写权限", errno.EPERM: "没有写权限", errno.EROFS: "只读文件系统",
+        errno.ENOTDIR: "路径中有同名文件而不是文件夹", errno.EEXIST: "同名文件已存在，不是文件夹",
+        errno.ENOSPC: "磁盘已满", errno.EDQUOT: "磁盘配额已满"}
+
+
+def os_reason(err: OSError) -> str:
+    """An OSError as a short Chinese reason ("只读文件系统")."""
+    return _WHY.get(err.errno or -1, err.strerror or type(err).__name__)
+
+
+def writable_dir(path: Path, what: str = "REVIEWER_HOME") -> Path:
+    """Create ``path`` (owner-only) and prove a file can be written in it, or raise SetupError.
+
+    Trying a real file, not os.access: root passes os.access on a read-only mount.
+    """
+    try:
+        for folder in reversed([p for p in (path, *path.parents) if not p.exists()]):
+            folder.mkdir(mode=0o700, exist_ok=True)  # REVIEWER_HOME and below: the owner's only
+        if not path.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(path))
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise SetupError(f"{what} 不可用：无法写入 {path}（{os_reason(err)}）；请把 {what} 设为一个可写的文件夹") from None
+    return path

@@ -9,6 +9,7 @@ other. Schema changes are small functions in ``MIGRATIONS``, applied in order an
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import uuid
@@ -24,7 +25,9 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from reviewer.codes import SEVERITY_ORDER, code_name, severity_name, status_name
+from reviewer.errors import SetupError
 from reviewer.model import Document, Draft, ReviewError, TableParse
+from reviewer.settings import MAX_EDIT_CHARS, writable_dir
 
 ACTIONS = ("accept", "edit", "reject", "reopen")
 _STATUS_OF = {"accept": "accepted", "edit": "edited", "reject": "rejected", "reopen": "open"}
@@ -488,12 +491,17 @@ class Store:
 
             path = get_settings().db_path
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            # WAL is a property of the file: readers never block the one writer, and a killed
-            # process loses nothing that was committed.
-            db.execute("PRAGMA journal_mode=WAL")
-            self._migrate(db)
+        writable_dir(self.path.parent)
+        if not self.path.exists():  # SQLite gives its -wal and -shm files the database file's mode
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        try:
+            with self._connect() as db:
+                # WAL is a property of the file: readers never block the one writer, and a killed
+                # process loses nothing that was committed.
+                db.execute("PRAGMA journal_mode=WAL")
+                self._migrate(db)
+        except sqlite3.DatabaseError as err:
+            raise SetupError(f"审阅数据库 {self.path} 无法打开（{err}）；请检查 REVIEWER_HOME") from None
 
     # -------------------------------------------------------------- plumbing
 
@@ -948,6 +956,9 @@ class Store:
             raise StoreError("没有选中任何问题。")
         text = (text or "").strip() or None
         critique = None if critique is None else (critique.strip() or None)
+        for written in (text, critique):
+            if written and len(written) > MAX_EDIT_CHARS:
+                raise StoreError(f"填写的文字过长（{len(written)} 字），最多 {MAX_EDIT_CHARS} 字；请精简后再提交")
         if action == "edit" and not text:
             raise StoreError("修改后确认需要填写修改后的文字")
         at = now()

@@ -70,10 +70,11 @@ def port_busy(host: str, port: int) -> bool:
 
 def serve(port: int | None = None, host: str | None = None) -> None:
     """Start the web UI with the shipped corpus and the store under REVIEWER_HOME (blocks)."""
+    from reviewer.access import auth_problem
     from reviewer.settings import get_settings
 
     settings = get_settings()
-    refusal = host_refusal(host, settings.auth)
+    refusal = auth_problem(os.environ.get("REVIEWER_AUTH")) or host_refusal(host, settings.auth)
     if refusal:
         print(refusal, file=sys.stderr)
         raise SystemExit(2)
@@ -82,10 +83,16 @@ def serve(port: int | None = None, host: str | None = None) -> None:
     if port_busy(host or "127.0.0.1", port):
         print(busy, file=sys.stderr)
         raise SystemExit(2)
+    from reviewer.errors import SetupError
     from reviewer.store import Store
 
+    try:
+        store = Store(settings.db_path)
+    except SetupError as err:  # e.g. a read-only REVIEWER_HOME: one line, not a traceback
+        print(err, file=sys.stderr)
+        raise SystemExit(2) from None
     _warm_corpus()
-    demo = build_demo(Store(settings.db_path))
+    demo = build_demo(store)
     try:
         launch(demo, port=port, host=host, prevent_thread_lock=True)
     except OSError:

@@ -21,6 +21,7 @@ from typing import Any
 import gradio as gr
 
 from reviewer import ui_view as view
+from reviewer.access import LoginGuard, write_private
 from reviewer.settings import MAX_FILE_BYTES, get_settings
 from reviewer.store import Store
 from reviewer.ui_api import register_api
@@ -76,7 +77,7 @@ def _browser_secret(home: Path) -> str:
     except OSError:
         home.mkdir(parents=True, exist_ok=True)
         value = secrets.token_hex(16)
-        path.write_text(value)
+        write_private(path, value)  # 0600: it signs the browser-stored session id
         return value
 
 
@@ -239,9 +240,9 @@ def launch(demo: gr.Blocks, *, port: int = 7860, host: str | None = None, preven
     """
     settings = get_settings()
     exports = settings.home / "exports"
-    exports.mkdir(parents=True, exist_ok=True)
+    exports.mkdir(parents=True, exist_ok=True, mode=0o700)
     return demo.launch(
-        server_name=host or "127.0.0.1", server_port=port, auth=settings.auth or None,
+        server_name=host or "127.0.0.1", server_port=port, auth=LoginGuard(settings.auth) if settings.auth else None,
         auth_message="请输入审阅账号和密码。", max_file_size=MAX_FILE_BYTES,
         allowed_paths=[str(exports), *{str(Path(p).parent) for _, p in samples()}],
         prevent_thread_lock=prevent_thread_lock, quiet=quiet, show_error=False, footer_links=[],

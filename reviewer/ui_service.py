@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reviewer.errors import SetupError
 from reviewer.model import ReviewError, ReviewResult
 from reviewer.settings import MAX_FILE_BYTES
 from reviewer.store import DEFAULT_REVIEWER, FindingFilter, Store, StoreError
@@ -175,12 +176,14 @@ class ReviewService:
                 raise
             except Exception as err:
                 log.exception("review failed (corpus=%s)", corpus)
-                failures.append(f"{type(err).__name__}: {err}"[:200])
+                failures.append(str(err) if isinstance(err, SetupError) else f"{type(err).__name__}: {err}"[:200])
                 continue
             notices = []
             if self.use_corpus and not corpus:
                 notices.append("未能与历史报告库比对，本次未检查“指标与项目不符”“模板化指标”“指标体系重复”。"
                                f"（技术信息：{failures[0]}）")
+            if result.llm_unused:  # the endpoint failed: say so instead of showing offline drafts silently
+                notices.append(result.llm_unused)
             return result, notices
         return self._one_by_one(paths), ["部分处理步骤出错，已逐个文件审阅，仅运行规则检查。"]
 
@@ -190,9 +193,10 @@ class ReviewService:
         for p in paths:
             try:
                 r = self.review_fn([p], use_corpus=False, corpus_dir=None, llm=False, progress=None)
-            except Exception:
+            except Exception as err:
                 log.exception("review failed for %s", p)
-                out.errors.append(ReviewError(source=p, message="处理该文件时出错，无法审阅，请检查文件内容或联系管理员。"))
+                why = str(err) if isinstance(err, SetupError) else "处理该文件时出错，无法审阅，请检查文件内容或联系管理员。"
+                out.errors.append(ReviewError(source=p, message=why))
                 continue
             out.documents += r.documents
             out.errors += r.errors
@@ -292,8 +296,11 @@ class ReviewService:
     def decide_many(self, sid: str, fids: Sequence[str], action: str, text: str | None = None,
                     user: str = DEFAULT_REVIEWER, critique: str | None = None) -> list[dict[str, Any]]:
         """Decide several findings as one batch; an accept first makes the drafts it takes."""
+        from reviewer.access import check_decider
+
         if not sid:
             raise StoreError("请先打开一个审阅会话。")
+        check_decider(self.store, sid, user)  # with auth on: the session's creator or an administrator
         if action == "accept" and self.drafter:
             for f in [self.store.get_finding(sid, fid) for fid in dict.fromkeys(fids) if fid]:
                 self.ensure_drafts(sid, f.doc_id, f.project_id, wait=DECIDE_WAIT)
@@ -301,8 +308,11 @@ class ReviewService:
                                                             critique=critique)]
 
     def undo_last(self, sid: str, user: str = DEFAULT_REVIEWER) -> list[str]:
+        from reviewer.access import check_decider
+
         if not sid:
             raise StoreError("请先打开一个审阅会话。")
+        check_decider(self.store, sid, user)
         return self.store.undo_last(sid, user)
 
     def export(self, sid: str, fmt: str, user: str = DEFAULT_REVIEWER) -> Path:

@@ -38,6 +38,18 @@ def seeds_dir() -> Path:
     return SEEDS
 
 
+@pytest.fixture
+def small_corpus(tmp_path, seeds_dir):
+    """A writable corpus of three seeds (000, 002, 003)."""
+    import shutil
+
+    d = tmp_path / "corpus"
+    (d / "reports").mkdir(parents=True)
+    for name in ("000", "002", "003"):
+        shutil.copy(next(seeds_dir.glob(f"{name}_*.txt")), d / "reports")
+    return d
+
+
 @pytest.fixture(scope="session")
 def built_home(tmp_path_factory):
     """A REVIEWER_HOME with the shipped corpus (the five seeds) indexed once for the session."""

@@ -111,11 +111,13 @@ class FakeOpenAI:
                     fake.requests.append(body)
                     fake.in_flight += 1
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                self._counted = True
                 try:
                     self._act(fake._next(body), body)
                 finally:
                     with fake._lock:
-                        fake.in_flight -= 1
+                        if self._counted:
+                            fake.in_flight -= 1
 
             def _act(self, action: Action, body: dict) -> None:
                 if isinstance(action, Hang):
@@ -139,6 +141,9 @@ class FakeOpenAI:
                 self._send(200, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
             def _send(self, code: int, data: bytes) -> None:
+                with fake._lock:  # the client may send its next request as soon as this one is answered
+                    fake.in_flight -= 1
+                    self._counted = False
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -149,6 +154,38 @@ class FakeOpenAI:
                     pass
 
         return Handler
+
+
+# ---------------------------------------------------------------------- models that fail as real ones do
+
+
+def _user(body: dict) -> str:
+    return next(m["content"] for m in body["messages"] if m["role"] == "user")
+
+
+def _block(body: dict) -> str:
+    """The job's own data block (the last one; the ones before belong to the prompt's examples)."""
+    return _user(body).rsplit("<<<报告内容", 1)[-1]
+
+
+def parroting(body: dict) -> Reply:
+    """gemma-3-270m's habit: the prompt's own opening lines sent back as the reply."""
+    return Reply(_user(body).strip()[:120])
+
+
+def same_sentence(body: dict) -> Reply:
+    """One generic sentence for every row and finding."""
+    return Reply("该项存在填报不规范问题，请单位认真核实并补充完善相关内容，确保数据真实准确。")
+
+
+def obedient(body: dict) -> Reply:
+    """Takes the figures of the 偏差原因分析 cell for the row's own (a planted-figure injection works on it)."""
+    import re
+
+    block = _block(body)
+    name = re.search(r"三级指标：(.*)", block)
+    cell = re.search(r"现有偏差原因分析：(.*)", block)
+    return Reply(f"“{name.group(1) if name else ''}”{cell.group(1) if cell else ''}。下一步将加强统计核对。")
 
 
 def client_for(server: FakeOpenAI, tmp_path, model: str = "test-model", **kw):  # type: ignore[no-untyped-def]

@@ -28,16 +28,6 @@ def shipped(built_home, monkeypatch):
     corpus.close()
 
 
-@pytest.fixture
-def small_corpus(tmp_path, seeds_dir):
-    """A writable corpus of three seeds (000, 002, 003)."""
-    d = tmp_path / "corpus"
-    (d / "reports").mkdir(parents=True)
-    for name in ("000", "002", "003"):
-        shutil.copy(next(seeds_dir.glob(f"{name}_*.txt")), d / "reports")
-    return d
-
-
 def test_shipped_corpus_is_the_five_seeds(seeds_dir):
     shipped = sorted(p.name for p in (SHIPPED / "reports").iterdir())
     assert shipped == SEED_FILES
@@ -79,7 +69,7 @@ def test_cli_search_prints_document_project_and_similarity(built_home, monkeypat
 def test_add_appends_to_the_index_without_rebuilding(small_corpus, seeds_dir):
     corpus = C.open_corpus(small_corpus)
     before, built_at, emb_id = corpus.size, corpus.meta("built_at"), corpus.embedder.id
-    faiss_index = corpus.path / "rows.faiss"
+    faiss_index = corpus.path / corpus.meta("index_file")
     corpus.close()
     code = C.cli_add([seeds_dir / "004_e85c4e418f268774.txt"], small_corpus)
     assert code == 0
@@ -87,7 +77,8 @@ def test_add_appends_to_the_index_without_rebuilding(small_corpus, seeds_dir):
     assert corpus.size == before + 154 == corpus.db.execute("SELECT COUNT(*) FROM rows").fetchone()[0]
     assert corpus.meta("built_at") == built_at and corpus.embedder.id == emb_id  # not rebuilt, not refitted
     assert corpus.db.execute("SELECT in_fit FROM documents WHERE file LIKE '004%'").fetchone()[0] == 0
-    assert (small_corpus / "reports" / "004_e85c4e418f268774.txt").exists() and faiss_index.exists()
+    assert (small_corpus / "reports" / "004_e85c4e418f268774.txt").exists() and not faiss_index.exists()
+    assert (corpus.path / corpus.meta("index_file")).exists()  # the new file replaced the old one
     # vec_id and FAISS id agree for the new rows: an exact copy is found by its own vector.
     vid = corpus.rows_with_keys(["电梯更换完成次数"])["电梯更换完成次数"]
     assert len(vid) == 2

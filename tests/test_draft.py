@@ -270,10 +270,15 @@ def test_cli_draft_unknown_project_is_one_line_exit_2():
 def test_cli_second_review_with_llm_makes_no_new_calls(server, tmp_path):
     def reply(body):
         prompt = body["messages"][1]["content"]
-        indicator = re.findall(r"三级指标：(.*)", prompt)[-1]  # the row being drafted, after the examples
+        block = prompt.rsplit("<<<报告内容", 1)[1]  # the row being drafted, after the examples
+        # One text per row and finding (seed 002 has two projects with the same rows): a model
+        # that gives two rows the same text has every copy refused.
+        project = re.findall(r"项目名称：(.*)", block)[0]
+        indicator = (re.findall(r"三级指标：(.*)", block) or [project])[0]
         if EXPLAIN in prompt:
-            return Reply(f"“{indicator}”偏差原因：【请补充原因】。下一步将据实测算指标值。")
-        return Reply(f"“{indicator}”请补充偏差原因和改进措施。")
+            return Reply(f"{project}“{indicator}”偏差原因：【请补充原因】。下一步将据实测算指标值。")
+        message = re.findall(r"审核发现说明：(.*)", block)[0]
+        return Reply(f"{project}“{indicator}”{message}请补充说明。")
 
     server.responder = reply
     env = {"REVIEWER_LLM_BASE_URL": server.url, "REVIEWER_LLM_MODEL": "test-model"}

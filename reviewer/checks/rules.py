@@ -8,13 +8,15 @@ ignored silently). Sections owned by other stages ([similarity]) are left to the
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from reviewer.errors import InputError
+from reviewer.errors import InputError, SetupError
+from reviewer.settings import os_reason
 
 DEFAULT_RULES = Path(__file__).resolve().parent.parent / "rules.toml"
 
@@ -81,9 +83,21 @@ def _load(path: str) -> Rules:
     try:
         with open(path, "rb") as fh:
             raw = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"评分规则文件无法读取：{exc}", path) from None
-    _check_keys(raw, path)
+        _check_keys(raw, path)
+        return _rules(raw)
+    except OSError as err:
+        raise SetupError(f"规则文件 {path} 无法读取（{os_reason(err)}）；请检查 REVIEWER_RULES") from None
+    except tomllib.TOMLDecodeError as err:
+        where = re.search(r"line (\d+), column (\d+)", str(err))
+        at = f"第 {where.group(1)} 行第 {where.group(2)} 列" if where else ""
+        raise SetupError(f"规则文件 {path} 不是有效的 TOML（{at}有误）；请检查 REVIEWER_RULES") from None
+    except (KeyError, IndexError, TypeError, ValueError, ArithmeticError) as err:
+        what = err.args[0] if isinstance(err, KeyError) and err.args else "数值格式"
+        raise SetupError(f"规则文件 {path} 缺少或写错了“{what}”一项；可对照自带的 rules.toml 修改 REVIEWER_RULES") \
+            from None
+
+
+def _rules(raw: dict) -> Rules:
     weights = {k: _d(v) for k, v in raw["weights"].items() if k != "total"}
     tol = raw["tolerance"]
     return Rules(

@@ -19,6 +19,7 @@ from reviewer.errors import InputError
 from reviewer.model import Cell, Grid, Paragraph, RawDocument
 from reviewer.read.vertical import find_header, rows_after_header
 from reviewer.settings import MAX_CELLS
+from reviewer.vocab import load
 
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 _HTML_TAG = re.compile(r"</?(?:b|p|i|u|strong|em|br|span)\b[^>]*>", re.IGNORECASE)
@@ -28,24 +29,49 @@ _VERTICAL_CELL = re.compile(r"^\t[^\t]*$")
 
 
 def decode(data: bytes, source: str) -> str:
-    """UTF-8 first (with or without BOM); otherwise let charset-normalizer decide (GBK, GB18030 …)."""
+    """UTF-8 first (with or without BOM); then GB18030 or Big5, whichever reads as Chinese a report
+    uses (Big5 bytes also decode as GB18030, into rare characters); otherwise charset-normalizer.
+    A traditional-Chinese (Big5) file or a non-Chinese legacy encoding is refused with its name."""
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError("这不是文本文件（含二进制内容），请提供 .docx/.xlsx/.pdf 或文本导出", source)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    for enc in ("gb18030",):
+    vocab = load("text_encoding")
+    scored = []
+    for enc in ("gb18030", "big5"):
         try:
             text = data.decode(enc)
-            if _looks_like_text(text):
-                return text
         except UnicodeDecodeError:
             continue
+        if _looks_like_text(text):
+            scored.append((_chinese_score(text, vocab["frequent"]), enc, text))
+    if scored:
+        score, enc, text = max(scored)
+        if score >= 0.3:
+            if enc == "big5":
+                raise InputError(_refuse("Big5（繁体中文）"), source)
+            return text
     best = from_bytes(data[:200_000]).best()
     if best is None:
         raise InputError("无法识别文本编码，请另存为 UTF-8 后再试", source)
+    name = best.encoding.lower().replace("_", "")
+    if name in vocab["traditional"]:
+        raise InputError(_refuse("Big5（繁体中文）"), source)
+    if name not in vocab["chinese"] and not name.startswith("utf"):
+        raise InputError(_refuse(best.encoding), source)
     return data.decode(best.encoding, errors="replace")
+
+
+def _chinese_score(text: str, frequent: str) -> float:
+    """Share of the CJK characters in ``text`` that reports use often (0 when there are none)."""
+    cjk = [ch for ch in text[:50_000] if "\u4e00" <= ch <= "\u9fff"]
+    return sum(ch in frequent for ch in cjk) / len(cjk) if cjk else 0.0
+
+
+def _refuse(encoding: str) -> str:
+    return f"文件编码为 {encoding}，本工具读取 UTF-8 或 GBK/GB18030 简体中文文本；请另存为 UTF-8（简体）后再试"
 
 
 def _looks_like_text(text: str) -> bool:
