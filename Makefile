@@ -21,6 +21,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	bash tests/setup_system.sh
+	$(VENV)/bin/ruff check reviewer tests benchmarks app.py
 	$(PY) -m pytest
 
 bench: $(STAMP)

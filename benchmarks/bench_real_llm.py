@@ -118,8 +118,8 @@ def run(workdir: Path, data: Path, port: int) -> str:
     reasons = Counter((d.get("rejected_text") or "")[:30] for d in drafts if d["status"] == "rejected")
     lines = [f"`reviewer llm check`: {check.stdout.strip() or check.stderr.strip()}", "",
              f"Dataset {data.name} ({len(docs)} reports), eval --llm took {eval_s:.0f} s.", "",
-             f"Drafts: {len(drafts)}; accepted {counts['accepted']}, rejected {counts['rejected']}, "
-             f"fell back {counts['fell back']}.", "", "eval summary:", "", "```",
+             (f"Drafts: {len(drafts)}; accepted {counts['accepted']}, rejected {counts['rejected']}, "
+             f"fell back {counts['fell back']}."), "", "eval summary:", "", "```",
              *[ln for ln in ev.stdout.splitlines() if ln.startswith(("起草", "注入", "micro"))], "```", "",
              "Most frequent rejected replies (first 30 characters):", ""]
     lines += [f"- {n} × {text!r}" for text, n in reasons.most_common(5)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 from typer.core import TyperGroup
@@ -65,8 +64,8 @@ class ReviewFormat(str, Enum):
 def review(
     paths: list[Path] = typer.Argument(..., help="要审阅的报告文件"),
     format: ReviewFormat = typer.Option(ReviewFormat.table, "--format", "-f", help="输出格式"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="写入文件（默认输出到屏幕）"),
-    corpus: Optional[Path] = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS", help="历史报告库目录"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="写入文件（默认输出到屏幕）"),
+    corpus: Path | None = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS", help="历史报告库目录"),
     no_corpus: bool = typer.Option(False, "--no-corpus", help="不与历史报告库比对"),
     llm: bool = typer.Option(False, "--llm/--no-llm", help="为偏差行起草偏差原因分析"),
     stats: bool = typer.Option(False, "--stats", help="在 stderr 打印 LLM 调用与缓存命中次数"),
@@ -100,12 +99,12 @@ def review(
 @app.command()
 def draft(
     path: Path = typer.Argument(..., help="报告文件"),
-    project: Optional[str] = typer.Option(None, "--project", help="只为该项目起草（项目名称或 id）"),
-    row: Optional[str] = typer.Option(None, "--row", help="只为该行起草（如 p1.r3），不论是否有问题"),
+    project: str | None = typer.Option(None, "--project", help="只为该项目起草（项目名称或 id）"),
+    row: str | None = typer.Option(None, "--row", help="只为该行起草（如 p1.r3），不论是否有问题"),
     format: str = typer.Option("json", "--format", "-f", help="json 或 text"),
     llm: bool = typer.Option(True, "--llm/--no-llm", help="使用配置的 LLM 端点（未配置时用离线起草）"),
     stats: bool = typer.Option(False, "--stats", help="在 stderr 打印 LLM 调用与缓存命中次数"),
-    corpus: Optional[Path] = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS", help="历史报告库目录"),
+    corpus: Path | None = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS", help="历史报告库目录"),
     no_corpus: bool = typer.Option(False, "--no-corpus", help="不与历史报告库比对（与 review 的同名选项一致）"),
 ) -> None:
     """为偏差行起草偏差原因分析和审核意见。"""
@@ -134,8 +133,8 @@ def eval_(
 
 @app.command()
 def serve(
-    port: Optional[int] = typer.Option(None, "--port", help="端口（默认取 REVIEWER_PORT，其次 GRADIO_SERVER_PORT，再次 7860）"),
-    host: Optional[str] = typer.Option(None, "--host", help="监听地址（未设置 REVIEWER_AUTH 时只能是 127.0.0.1）"),
+    port: int | None = typer.Option(None, "--port", help="端口（默认取 REVIEWER_PORT，其次 GRADIO_SERVER_PORT，再次 7860）"),
+    host: str | None = typer.Option(None, "--host", help="监听地址（未设置 REVIEWER_AUTH 时只能是 127.0.0.1）"),
 ) -> None:
     """启动网页界面（与 python app.py 相同）。"""
     from reviewer.ui import serve as serve_ui
@@ -148,7 +147,7 @@ def serve(
 
 @corpus_app.command("build")
 def corpus_build(
-    corpus: Optional[Path] = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS", help="历史报告库目录"),
+    corpus: Path | None = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS", help="历史报告库目录"),
 ) -> None:
     """为历史报告库中的全部报告建立索引。"""
     from reviewer.corpus import cli_build
@@ -159,7 +158,7 @@ def corpus_build(
 @corpus_app.command("add")
 def corpus_add(
     paths: list[Path] = typer.Argument(..., help="已审阅的报告文件"),
-    corpus: Optional[Path] = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS"),
+    corpus: Path | None = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS"),
 ) -> None:
     """把报告加入历史报告库（不重建索引）。"""
     from reviewer.corpus import cli_add
@@ -169,7 +168,7 @@ def corpus_add(
 
 
 @corpus_app.command("stats")
-def corpus_stats(corpus: Optional[Path] = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS")) -> None:
+def corpus_stats(corpus: Path | None = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS")) -> None:
     """报告库统计。"""
     from reviewer.corpus import cli_stats
 
@@ -180,7 +179,7 @@ def corpus_stats(corpus: Optional[Path] = typer.Option(None, "--corpus", envvar=
 def corpus_search(
     query: str = typer.Argument(..., help="要查找的指标文字"),
     k: int = typer.Option(10, "-k", help="返回条数"),
-    corpus: Optional[Path] = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS"),
+    corpus: Path | None = typer.Option(None, "--corpus", envvar="REVIEWER_CORPUS"),
 ) -> None:
     """在报告库中查找最相近的指标行。"""
     from reviewer.corpus import cli_search

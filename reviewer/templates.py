@@ -11,8 +11,8 @@ import hashlib
 import re
 from functools import lru_cache
 
-from reviewer.text import number
 from reviewer.settings import PACKAGE_ROOT
+from reviewer.text import number
 
 PROMPTS_DIR = PACKAGE_ROOT / "prompts"
 

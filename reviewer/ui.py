@@ -115,7 +115,7 @@ def _warm_corpus() -> None:
             from reviewer.corpus import open_corpus
 
             open_corpus()
-        except Exception:  # noqa: BLE001 - the review path reports corpus problems itself
+        except Exception:  # noqa: BLE001, S110 - the review path reports corpus problems itself
             pass
 
     threading.Thread(target=warm, name="corpus-warmup", daemon=True).start()

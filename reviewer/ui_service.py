@@ -107,6 +107,7 @@ class ReviewService:
         self.llm = llm
         self.drafter = LazyDrafter(store) if llm else None
         self.slots = ReviewSlots()
+        self._probe: tuple[float, str | None] | None = None
 
     # -------------------------------------------------------------- review
 
@@ -145,6 +146,9 @@ class ReviewService:
         if good:
             result, run_notices = self._run_pipeline([u.path for u in good], progress)
             notices += run_notices
+            unused = self._llm_unused()
+            if unused:
+                notices.append(unused)
         names = {str(u.path): u.name for u in good}
         for doc in result.documents:
             doc.source = names.get(str(doc.source), Path(doc.source).name)
@@ -161,6 +165,29 @@ class ReviewService:
         if not findings:
             return {"session_id": sid, "errors": [e.model_dump() for e in errors], "notices": notices}
         return self.session_json(sid)
+
+    def _llm_unused(self) -> str | None:
+        """One line when the configured LLM endpoint does not answer, so offline drafts are never
+        shown as if the model wrote them (the endpoint is asked at most once a minute)."""
+        import time
+
+        if not self.llm:
+            return None
+        now = time.monotonic()
+        if self._probe is not None and now - self._probe[0] < 60:
+            return self._probe[1]
+        from reviewer.llm import LLMClient, LLMError
+
+        note = None
+        client = LLMClient.from_settings(timeout=10, max_retries=0)
+        if client is not None:
+            try:
+                client.check()
+            except LLMError as err:
+                why = err.reason if err.kind == "unavailable" else f"回复无法读取（{err.detail}）"
+                note = f"LLM 未被使用：{why}；偏差原因分析草稿改用离线起草"
+        self._probe = (now, note)
+        return note
 
     def _run_pipeline(self, paths: list[str], progress: Progress | None) -> tuple[ReviewResult, list[str]]:
         """Run the checks (drafts come later), without the corpus (with a notice) if it fails.

@@ -1,8 +1,8 @@
 """The checklist's seed examples are found on the right rows, with evidence a reviewer can use."""
 
 import pytest
-
 from conftest import seed
+
 from reviewer.checks import run_checks
 from reviewer.review import parse_path
 

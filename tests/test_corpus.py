@@ -169,7 +169,7 @@ def test_the_builtin_model_is_refitted_once_most_rows_postdate_it(tmp_path, seed
     corpus = C.open_corpus(d)
     first = corpus.embedder.id
     corpus.close()
-    _c, done, bad = C.add_files([seeds_dir / "004_e85c4e418f268774.txt"], d)  # +154 rows, no rebuild now
+    _c, _done, bad = C.add_files([seeds_dir / "004_e85c4e418f268774.txt"], d)  # +154 rows, no rebuild now
     assert not bad and _c.embedder.id == first
     _c.close()
     corpus = C.open_corpus(d)  # 218 rows > 2 × 64 fitted: refit on this open

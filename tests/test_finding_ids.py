@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import seed
 from typer.testing import CliRunner
 
-from conftest import seed
 from reviewer.checks.base import SIMILARITY_CODES
 from reviewer.cli import app
 

@@ -5,8 +5,8 @@ import json
 from decimal import Decimal as D
 
 import pytest
-
 from conftest import seed
+
 from reviewer.review import parse_path
 
 

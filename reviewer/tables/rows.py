@@ -211,9 +211,7 @@ def label_only(h: Header, cells: list[str], carried_level1: str | None = None) -
     for i, t in texts.items():
         if is_mark(t):
             continue
-        if i == h.cols.get("level1") and _level_ok(t) and not (is_level2(t) and not is_level1(t)):
-            out["level1"] = t
-        elif i == h.cols.get("level1") and _spans_both(t, carried_level1):
+        if i == h.cols.get("level1") and _level_ok(t) and not (is_level2(t) and not is_level1(t)) or i == h.cols.get("level1") and _spans_both(t, carried_level1):
             out["level1"] = t
         elif i in (h.cols.get("level2"), h.cols.get("level1")) and _level_ok(t, strict=True):
             out["level2"] = t
