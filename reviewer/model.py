@@ -120,6 +120,7 @@ class Project(_Model):
     title: str | None = Field(default=None, exclude=True)  # the table's own title line
     purpose: str | None = Field(default=None, exclude=True)  # 年度总体目标 / 预期目标 / 绩效目标
     achieved: str | None = Field(default=None, exclude=True)  # 实际完成情况
+    period: str | None = Field(default=None, exclude=True)  # 建设周期 / 项目期 as written
     level1_weights: dict[str, Num] = Field(default_factory=dict, exclude=True)  # "产出指标 50分"
     where: str | None = Field(default=None, exclude=True)
 

@@ -165,3 +165,16 @@ def test_ui_coverage_panel_shows_how_tables_were_read(tmp_path):
     html = ui_view.coverage_html(store.coverage(sid), store.parse_reports(sid))
     assert "未识别的列：年终实测数" in html
     assert "列未识别（年终实测数），缺少实际完成值列" in html
+
+
+def test_project_period_outside_the_report_year_is_a_year_mismatch(tmp_path):
+    text = ("2023年度项目支出绩效目标表\n"
+            "项目名称\t安全生产专项督查经费\t项目分类\t运转类\n"
+            "建设周期\t2025年1月1日-2025年12月31日\n"
+            "一级指标\t二级指标\t三级指标\t指标值\t分值\n"
+            "产出指标\t数量指标\t专项督查次数\t≥5次\t10\n")
+    res = review_paths([write(tmp_path, text)], use_corpus=False)
+    doc = res.documents[0]
+    assert doc.projects[0].name == "安全生产专项督查经费" and doc.projects[0].period.startswith("2025年")
+    years = [f for f in doc.findings if f.code == "YEAR_MISMATCH"]
+    assert years and years[0].row_id is None and "2025年1月1日" in years[0].message

@@ -179,6 +179,13 @@ def year_mismatch(ctx: Ctx) -> None:
                         field=field, year_found=bad[0], report_year=year, text=text)
                 break
     for p in ctx.doc.projects:
+        period = years_in(p.period)
+        if period and not min(period) <= year <= max(period):
+            # A project period that does not cover the report's year: the form was copied from
+            # another year's, or the period was mistyped.
+            ctx.add("YEAR_MISMATCH", p, None,
+                    f"“{p.name}”的项目期/建设周期“{p.period}”不含报告年度 {year} 年。",
+                    field="period", year_found=period[0], report_year=year, text=p.period)
         for field, text in (("purpose", p.purpose), ("achieved", p.achieved)):
             # Years long before the report are citations of policies ("2009年出台"), not periods.
             bad = [y for y in years_in(text) if y >= year - 5

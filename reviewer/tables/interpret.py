@@ -69,7 +69,8 @@ def label_value(cells: list[str], kind: str) -> str | None:
             for nxt in cells[i + 1:]:
                 t = normalise_text(nxt).strip()
                 if t and not any(v.label(k, nxt) for k in ("project", "parent", "unit", "department")) \
-                        and norm(nxt) not in {"项目编码", "部门编码", "项目负责人", "自评得分"}:
+                        and not v.label("period", nxt) \
+                        and norm(nxt) not in {"项目编码", "部门编码", "项目负责人", "自评得分", "项目分类"}:
                     return t
             return None
     return None
@@ -156,6 +157,8 @@ def handle_row(st: State, cells: list[str], where: str, grid: Grid, n: int) -> N
     p = st.current
     assert p is not None
     v = get()
+    if st.header is None and any(v.label("period", c) for c in nonempty):
+        p.period = p.period or label_value(cells, "period")
     if st.header is None and any(v.label("parent", c) or v.label("unit", c) for c in nonempty):
         dept, unit = label_value(cells, "parent"), label_value(cells, "unit")
         p.department = p.department or dept
