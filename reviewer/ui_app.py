@@ -248,4 +248,16 @@ def launch(demo: gr.Blocks, *, port: int = 7860, host: str | None = None, preven
         prevent_thread_lock=prevent_thread_lock, quiet=quiet, show_error=False, footer_links=[],
         run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False, pwa=False,
         css=view.CSS, head=SHORTCUTS_JS, theme=gr.themes.Default(spacing_size="sm", text_size="sm"),
+        i18n=gr.I18n(**{locale: GRADIO_CHINESE for locale in ("en", "en-US", "en-GB")}),
     )
+
+
+# Gradio's own words (upload box, login page) follow the browser's language: a reviewer whose
+# browser is set to English still gets the page in Chinese.
+GRADIO_CHINESE = {
+    "upload_text.drop_file": "将文件拖放到此处", "upload_text.click_to_upload": "点击上传",
+    "upload_text.drop_csv": "将表格拖放到此处", "upload_text.paste_clipboard": "从剪贴板粘贴", "common.or": "或",
+    "common.clear": "清除", "common.download": "下载", "common.remove": "移除", "common.loading": "加载中",
+    "common.error": "出错", "login.login": "登录", "login.username": "用户名", "login.password": "密码",
+    "login.incorrect_credentials": "用户名或密码不正确",
+}

@@ -166,3 +166,13 @@ def test_a_reviewers_pass_over_seed_003(browser, tmp_path):
     assert letter in html and mine in html
     texts = Store(home / "reviewer.sqlite3").row_texts(sid)
     assert [t["final_text"] for t in texts.values() if t["edited"]] == [mine]
+
+
+def test_the_empty_page_is_chinese_in_an_english_browser(browser, tmp_path):
+    home = new_home(tmp_path / "home", build_index(tmp_path / "index-home", seed("000")))
+    with running_server(home) as server:
+        page = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 720}).new_page()
+        page.goto(server.url)
+        page.wait_for_selector("#rv-review")
+        assert "将文件拖放到此处" in page.inner_text("body")
+        assert not _english(page), _english(page)
