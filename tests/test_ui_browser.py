@@ -175,4 +175,8 @@ def test_the_empty_page_is_chinese_in_an_english_browser(browser, tmp_path):
         page.goto(server.url)
         page.wait_for_selector("#rv-review")
         assert "将文件拖放到此处" in page.inner_text("body")
+        for _ in range(80):  # let the page's load handlers finish (their status line is transient)
+            if not _english(page):
+                break
+            page.wait_for_timeout(250)
         assert not _english(page), _english(page)
