@@ -2,14 +2,16 @@
 project, and stay silent on every other row?
 
 Tables: the real tables of ../shared/realdev (rows from expected.json, so the reader's gaps do not
-count here) and the project tables of seeds 003 and 004; each document is one sector. A round
+count here) and the project tables of seeds 003 and 004; each document is one sector. Thresholds are
+set on these (the tuning split). The tables of tests/data/realextra (other provinces and sectors) are
+the held-out split: planted into, reported apart, never used to choose a threshold. A round
 plants, into every project of a target document, one row taken from a project of another sector:
 - same report: the source project is appended to the target document;
 - corpus only: the source documents sit in a temporary corpus, the target is reviewed alone.
 Recall counts planted rows flagged with their true source project; false alarms count findings
 on every other row. The untouched documents are also reviewed together: they must stay silent.
 
-Run:  .venv/bin/python benchmarks/bench_planted.py [--rounds 3]
+Run:  .venv/bin/python benchmarks/bench_planted.py [--rounds 3] [--heldout-rounds 10]
 Prints markdown and updates this script's section of benchmarks/results.md ("bench_planted").
 """
 
@@ -44,9 +46,12 @@ def _num(x: str | None) -> Decimal | None:
         return None
 
 
-def realdev_docs() -> list[tuple[str, Document]]:
-    """(sector, document) for every realdev table, built from expected.json."""
-    expected = json.loads((SHARED / "realdev" / "expected.json").read_text(encoding="utf-8"))
+REALEXTRA = ROOT / "tests" / "data" / "realextra"
+
+
+def realdev_docs(folder: Path = SHARED / "realdev") -> list[tuple[str, Document]]:
+    """(sector, document) for every table of a realdev-style folder, built from its expected.json."""
+    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     out = []
     for name, e in expected.items():
         dept = "部门整体" in (e.get("kind") or "")
@@ -86,7 +91,7 @@ def _specific():
     from reviewer.lexicon import word_vectors
     from reviewer.similarity import MIS
 
-    scorer = LexiconScorer(word_vectors(), MIS["specific_rank"])
+    scorer = LexiconScorer(word_vectors(), MIS["specific_rank"], cilin_depth=MIS["cilin_depth"])
     return lambda text: max(scorer.words(text)[2] or [0]) >= MIS["min_specific_rank"]
 
 
@@ -171,39 +176,37 @@ def corpus_of(docs: list[Document], folder: Path) -> Path:
 KNOWN_COPIES = {("社会保障业务经费", "电梯更换完成次数"), ("社会保障业务经费", "修缮改造任务完成率")}
 
 
-def run(rounds: int) -> tuple[list[str], dict]:
-    tmp_dir = tempfile.TemporaryDirectory()
-    os.environ["REVIEWER_HOME"] = str(Path(tmp_dir.name) / "home")
-    docs = realdev_docs() + seed_docs()
+def _empty() -> dict[str, dict[str, Any]]:
+    return {m: {"found": 0, "planted": 0, "false": [], "others": 0} for m in ("same", "corpus")}
+
+
+def run_split(targets: list[tuple[str, Document]], docs: list[tuple[str, Document]], rounds: int,
+              tmp: Path, seed: int = 0) -> dict[str, dict[str, Any]]:
+    """Plant rows of `docs` (other sectors) into each project table of `targets`, both modes."""
     pool = pool_of(docs)
     sector_of = {p.name: s for s, d in docs for p in d.projects}
-    totals: dict[str, dict[str, Any]] = {m: {"found": 0, "planted": 0, "false": [], "others": 0}
-                                         for m in ("same", "corpus")}
+    totals = _empty()
+    for t, (sector, target) in enumerate(targets):
+        if target.kind == "department_selfeval":
+            continue  # a whole-department table covers every function: belonging is not judged there
+        others = [d for s, d in docs if d is not target]
+        cdir = corpus_of(others, tmp / f"corpus{seed}-{t}")
+        for k in range(rounds):
+            doc, planted = plant(random.Random(seed + 1000 * t + k), target, pool, sector)
+            if not planted:
+                continue
+            same = same_report(doc, planted)
+            run_similarity([same], use_corpus=False)
+            alone = doc.model_copy(deep=True)
+            run_similarity([alone], corpus_dir=cdir)
+            for mode, result in (("same", score(same, planted, sector_of, KNOWN_COPIES)),
+                                 ("corpus", score(alone, planted, sector_of, KNOWN_COPIES))):
+                for key, value in result.items():
+                    totals[mode][key] += value
+    return totals
 
-    def add(mode: str, result: dict[str, Any]) -> None:
-        for key, value in result.items():
-            totals[mode][key] += value
 
-    with tmp_dir as tmp:
-        for t, (sector, target) in enumerate(docs):
-            if target.kind == "department_selfeval":
-                continue  # a whole-department table covers every function: belonging is not judged there
-            others = [d for s, d in docs if d is not target]
-            cdir = corpus_of(others, Path(tmp) / f"corpus{t}")
-            for k in range(rounds):
-                doc, planted = plant(random.Random(1000 * t + k), target, pool, sector)
-                if not planted:
-                    continue
-                same = same_report(doc, planted)
-                run_similarity([same], use_corpus=False)
-                add("same", score(same, planted, sector_of, KNOWN_COPIES))
-                alone = doc.model_copy(deep=True)
-                run_similarity([alone], corpus_dir=cdir)
-                add("corpus", score(alone, planted, sector_of, KNOWN_COPIES))
-        untouched = [d.model_copy(deep=True) for _s, d in docs]
-        run_similarity(untouched, use_corpus=False)
-        silent = [(p.name, r.indicator) for d in untouched for f in d.findings if f.code == "MISPLACED_INDICATOR"
-                  for p in d.projects if p.id == f.project_id for r in p.rows if r.id == f.row_id]
+def _table(totals: dict[str, dict[str, Any]]) -> list[str]:
     lines = ["| mode | planted found (with a source of their sector) | recall | false alarms / other rows | rate |",
              "|---|---|---|---|---|"]
     for mode, label in (("same", "same report"), ("corpus", "corpus only")):
@@ -214,19 +217,40 @@ def run(rounds: int) -> tuple[list[str], dict]:
     for mode in ("same", "corpus"):
         distinct = sorted(set(totals[mode]["false"]))
         lines.append(f"\nFalse alarms ({mode}), distinct rows: " + ("; ".join(f"{p}: {i}" for p, i in distinct) or "none"))
-    lines.append("\nUntouched documents reviewed together, MISPLACED findings: "
+    return lines
+
+
+def run(rounds: int, heldout_rounds: int) -> tuple[list[str], dict]:
+    """Tuning split (realdev + seeds as targets), held-out split (realextra tables as targets, never
+    used to set a threshold), and the untouched documents reviewed together."""
+    tmp_dir = tempfile.TemporaryDirectory()
+    os.environ["REVIEWER_HOME"] = str(Path(tmp_dir.name) / "home")
+    tune = realdev_docs() + seed_docs()
+    extra = realdev_docs(REALEXTRA)
+    with tmp_dir as tmp:
+        totals = run_split(tune, tune, rounds, Path(tmp))
+        held = run_split(extra, tune + extra, heldout_rounds, Path(tmp), seed=500_000)
+        untouched = [d.model_copy(deep=True) for _s, d in tune + extra]
+        run_similarity(untouched, use_corpus=False)
+        silent = [(p.name, r.indicator) for d in untouched for f in d.findings if f.code == "MISPLACED_INDICATOR"
+                  for p in d.projects if p.id == f.project_id for r in p.rows if r.id == f.row_id]
+    lines = [f"Tuning split (realdev + seeds 003/004 as targets, {rounds} rounds):", "", *_table(totals),
+             "", f"Held-out split (the {len(extra)} tables of tests/data/realextra as targets, sources from every "
+             f"other sector; {heldout_rounds} rounds; not used to set thresholds):", "", *_table(held)]
+    lines.append("\nUntouched documents (tuning and held-out) reviewed together, MISPLACED findings: "
                  + ("; ".join(f"{p}: {i}" for p, i in silent) or "none")
                  + f" (known copies in seed 004: {sorted(i for _p, i in KNOWN_COPIES)})")
-    return lines, totals
+    return lines, {"tune": totals, "heldout": held}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--heldout-rounds", type=int, default=10, help="rounds on the held-out tables (few tables)")
     args = ap.parse_args()
-    lines, _totals = run(args.rounds)
-    body = (f"{args.rounds} rounds; each round plants into every project (≥ 3 rows) of each of the "
-            "realdev and seed 003/004 documents one row from a project of another sector.\n\n" + "\n".join(lines))
+    lines, _totals = run(args.rounds, args.heldout_rounds)
+    body = ("Each round plants into every project (≥ 3 rows, not a department table) of each target "
+            "document one row from a project of another sector.\n\n" + "\n".join(lines))
     update_section("bench_planted", body)
     print(body)
 

@@ -42,12 +42,13 @@ class LexiconScorer:
     id = "lexicon"
 
     def __init__(self, vectors, specific_rank: int, common_rank: int = 100, probes: int = 200,
-                 synonym: float = 0.8, cilin_depth: int = 4):
+                 synonym: float = 0.8, cilin_depth: int = 4, key_rank: int = 1000):
         self.wv = vectors
         self.stop = {self.wv.index[w] for w in STOP_WORDS if w in self.wv.index}
         self.log_top = math.log(specific_rank)
         self.common_rank = common_rank
         self.synonym, self.cilin_depth = synonym, cilin_depth
+        self.key_rank = key_rank  # words this rare or rarer can carry a row's topic on their own
         self._words: dict[str, tuple[np.ndarray, np.ndarray, list[int]]] = {}
         self._parts: dict[str, tuple[np.ndarray, list[int], np.ndarray, np.ndarray]] = {}
         self._bests: dict[tuple[str, str], tuple[np.ndarray, list[int]] | None] = {}
@@ -121,7 +122,10 @@ class LexiconScorer:
         background = float(np.max([self._part(p)[3] for p in parts], axis=0).mean())
         score = float((top * rw).sum() / rw.sum()) if rw.sum() > 0 else 0.0
         pairs = [f"{self.wv.words[a]}≈{self.wv.words[b]}({t:.2f})" for a, b, t in zip(rids, words, top)]
-        return score - background, {"word_matches": pairs}
+        # The closest single match: a copy's source names the row's topic (电梯≈办公楼), a slogan
+        # is near everything a little and close to nothing.
+        sims = {self.wv.words[a]: round(float(t), 3) for a, t in zip(rids, top) if a >= self.key_rank}
+        return score - background, {"word_matches": pairs, "peak": round(float(top.max()), 3), "key_sims": sims}
 
     def score(self, row: str, context: str) -> tuple[float, dict[str, Any]] | None:
         """The score of a row in one context text."""
@@ -151,14 +155,18 @@ class EmbeddingScorer:
         return self.score(row, "；".join(p for p in parts if p))
 
 
-def make_scorer(embedder, specific_rank: int):
-    """The user's semantic model when one is configured, else the lexicon (None when neither)."""
+def make_scorer(embedder, rules: dict[str, Any]):
+    """The user's semantic model when one is configured, else the lexicon (None when neither).
+    `rules`: rules.toml [similarity.misplaced]."""
     if embedder is not None and not embedder.id.startswith("char-ngram"):
         return EmbeddingScorer(embedder)
     from reviewer.lexicon import word_vectors
 
     wv = word_vectors()
-    return LexiconScorer(wv, specific_rank) if wv is not None else None
+    if wv is None:
+        return None
+    return LexiconScorer(wv, rules["specific_rank"], cilin_depth=rules["cilin_depth"],
+                         key_rank=rules["min_specific_rank"])
 
 
 def calibrate(own_scores: list[float], quantile: float, margin_share: float,
