@@ -122,10 +122,9 @@ class LexiconScorer:
         background = float(np.max([self._part(p)[3] for p in parts], axis=0).mean())
         score = float((top * rw).sum() / rw.sum()) if rw.sum() > 0 else 0.0
         pairs = [f"{self.wv.words[a]}≈{self.wv.words[b]}({t:.2f})" for a, b, t in zip(rids, words, top)]
-        # The closest single match: a copy's source names the row's topic (电梯≈办公楼), a slogan
-        # is near everything a little and close to nothing.
+        # Per specific word: a copied row's topic word may point at its home on its own (key_margin).
         sims = {self.wv.words[a]: round(float(t), 3) for a, t in zip(rids, top) if a >= self.key_rank}
-        return score - background, {"word_matches": pairs, "peak": round(float(top.max()), 3), "key_sims": sims}
+        return score - background, {"word_matches": pairs, "key_sims": sims}
 
     def score(self, row: str, context: str) -> tuple[float, dict[str, Any]] | None:
         """The score of a row in one context text."""

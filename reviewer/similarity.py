@@ -863,20 +863,39 @@ def _check_misplaced(run: _Run, ctxs) -> None:
                 or best["score"] < MIS["source_min"]:
             ctx.skip(code, "疑似复制但证据不足：与来源项目的契合度不明显高于本项目")
             continue
-        if best["why"].get("peak", 1.0) < MIS["source_peak_min"]:
-            ctx.skip(code, "疑似复制但证据不足：来源项目中没有与该指标关键词相近的词")
+        if _name_veto(run, row, best["proj"], MIS["fallback"][kind]):
+            ctx.checked(code)  # its own project's name says the row's topic at least as plainly
             continue
         ctx.checked(code)
         message, evidence = _misplaced_finding(run, case, best, cal)
         ctx.add(code, row.proj.model, row.model, message, **evidence)
 
 
-def _key_margin(case: dict[str, Any], best: dict[str, Any]) -> float:
-    """The largest gain of one specific word of the row between its own project and the source
-    (粮食: 1.00 in 县级储备粮, 0.57 in a 维修 fund): a copied row's topic word points at its home
-    even when its other words (维护, 设备) fit anywhere."""
+def _key_word(case: dict[str, Any], best: dict[str, Any]) -> tuple[str, float, float] | None:
+    """The specific word of the row that gains most between its own project and the source, with
+    its two similarities (粮食: 0.57 in a 维修 fund, 1.00 in 县级储备粮): a copied row's topic word
+    points at its home even when its other words (维护, 设备) fit anywhere."""
     own, src = case["own_why"].get("key_sims") or {}, best["why"].get("key_sims") or {}
-    return max((src[w] - own.get(w, 0.0) for w in src), default=0.0)
+    if not src:
+        return None
+    word = max(src, key=lambda w: src[w] - own.get(w, 0.0))
+    return word, own.get(word, 0.0), src[word]
+
+
+def _key_margin(case: dict[str, Any], best: dict[str, Any]) -> float:
+    key = _key_word(case, best)
+    return key[2] - key[1] if key else 0.0
+
+
+def _name_veto(run: _Run, row: _Row, q: _Proj, limits: dict[str, float]) -> bool:
+    """Whether its own project's name (and title) states the row's topic (fit at least `name_min`)
+    and the source's name clearly does not (`name_margin` lower): a name is the plainest statement
+    of what a project is for, while a source's rows may carry the topic only by being copies too."""
+    own = run.scorer.score(row.text, row.proj.label)
+    if own is None or own[0] < limits["name_min"]:
+        return False
+    src = run.scorer.score(row.text, q.label)
+    return src is None or own[0] - src[0] >= limits["name_margin"]
 
 
 def _origins(sources: list[dict[str, Any]]) -> int:
@@ -953,6 +972,7 @@ def _misplaced_finding(run: _Run, case: dict[str, Any], best: dict[str, Any], ca
         "own_support": round(case["own"], 3), "own_detail": case["own_why"], "own_purpose": proj.profile[:300],
         "source_support": round(best["score"], 3), "source_detail": best["why"], "source_purpose": q.profile[:300],
         "source": _neighbour(proj.doc, qrow, best["sim"], best["lex"]),
+        "key_word": dict(zip(("word", "own", "source"), _key_word(case, best) or ())),
         "thresholds": {"own_max": round(cal.own_max, 3), "margin": round(cal.margin, 3), "scorer": cal.scorer,
                        "set_by": f"本次审阅的 {cal.sample} 行指标校准" if cal.calibrated else "rules.toml"},
         "neighbours": [_neighbour(proj.doc, qrow, best["sim"], best["lex"])]
