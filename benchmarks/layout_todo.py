@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 import layouts as L
 from test_layouts import SOURCES, first_difference
 
-from reviewer.review import parse_path
+from reviewer.pipeline import parse_path
 
 
 def main(argv: list[str] | None = None) -> int:

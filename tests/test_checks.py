@@ -4,7 +4,7 @@ import pytest
 from conftest import seed
 
 from reviewer.checks import run_checks
-from reviewer.review import parse_path
+from reviewer.pipeline import parse_path
 
 
 @pytest.fixture(scope="module")

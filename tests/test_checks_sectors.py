@@ -14,8 +14,8 @@ from conftest import SEEDS
 from reviewer.checks import run_checks
 from reviewer.checks.rules import DEFAULT_RULES, KNOWN_KEYS, load_rules
 from reviewer.draft import draft_document
+from reviewer.draft.figures import compute_figures
 from reviewer.errors import InputError
-from reviewer.figures import compute_figures
 from reviewer.model import Budget, Document, IndicatorRow, Project, Total
 from reviewer.text import is_empty_explanation, number
 from reviewer.values import to_decimal

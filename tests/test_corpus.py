@@ -12,6 +12,7 @@ import pytest
 
 from reviewer import corpus as C
 from reviewer.cli import app
+from reviewer.cli.corpus import cli_add
 from reviewer.settings import PACKAGE_ROOT
 
 SHIPPED = PACKAGE_ROOT / "corpus"
@@ -71,7 +72,7 @@ def test_add_appends_to_the_index_without_rebuilding(small_corpus, seeds_dir):
     before, built_at, emb_id = corpus.size, corpus.meta("built_at"), corpus.embedder.id
     faiss_index = corpus.path / corpus.meta("index_file")
     corpus.close()
-    code = C.cli_add([seeds_dir / "004_e85c4e418f268774.txt"], small_corpus)
+    code = cli_add([seeds_dir / "004_e85c4e418f268774.txt"], small_corpus)
     assert code == 0
     corpus = C.open_corpus(small_corpus)
     assert corpus.size == before + 154 == corpus.db.execute("SELECT COUNT(*) FROM rows").fetchone()[0]
@@ -91,13 +92,13 @@ def test_add_appends_to_the_index_without_rebuilding(small_corpus, seeds_dir):
 def test_add_reports_bad_files_and_still_adds_the_good_ones(small_corpus, seeds_dir, tmp_path, capsys):
     bad = tmp_path / "notes.txt"
     bad.write_text("这里没有任何表格。\n只是一段说明文字。\n", encoding="utf-8")
-    code = C.cli_add([bad, seeds_dir / "004_e85c4e418f268774.txt", tmp_path / "missing.docx"], small_corpus)
+    code = cli_add([bad, seeds_dir / "004_e85c4e418f268774.txt", tmp_path / "missing.docx"], small_corpus)
     assert code == 2
     out = capsys.readouterr().out
     assert "notes.txt" in out and "missing.docx" in out and "已加入" in out
     assert not (small_corpus / "reports" / "notes.txt").exists()
     # adding the same report again is a no-op
-    assert C.cli_add([seeds_dir / "004_e85c4e418f268774.txt"], small_corpus) == 0
+    assert cli_add([seeds_dir / "004_e85c4e418f268774.txt"], small_corpus) == 0
     assert "已在库中" in capsys.readouterr().out
 
 
@@ -149,11 +150,11 @@ def test_missing_corpus_directory_is_a_clear_error(tmp_path):
 def test_a_flat_index_that_grows_past_the_threshold_becomes_ivf(small_corpus, seeds_dir, monkeypatch):
     import faiss
 
-    monkeypatch.setattr(C, "IVF_THRESHOLD", 500)  # 403 rows now, 557 after the add
+    monkeypatch.setattr("reviewer.corpus.index.IVF_THRESHOLD", 500)  # 403 rows now, 557 after the add
     corpus = C.open_corpus(small_corpus)
     assert isinstance(corpus.index, faiss.IndexFlat)
     corpus.close()
-    C.cli_add([seeds_dir / "004_e85c4e418f268774.txt"], small_corpus)
+    cli_add([seeds_dir / "004_e85c4e418f268774.txt"], small_corpus)
     corpus = C.open_corpus(small_corpus)
     assert isinstance(corpus.index, faiss.IndexIVFFlat) and corpus.index.ntotal == 557
     _sims, ids = corpus.search(corpus.embedder.encode(["修缮改造任务完成率"]), 3)

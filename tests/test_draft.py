@@ -16,9 +16,9 @@ from conftest import seed
 from fake_openai import Hang, Malformed, Reply, Status, client_for
 
 from reviewer.draft import draft_document, draft_for_documents
-from reviewer.figures import compute_figures
+from reviewer.draft.figures import compute_figures
 from reviewer.model import Document, Finding, IndicatorRow, Project
-from reviewer.review import review_paths
+from reviewer.pipeline import review_paths
 
 REVIEWER = str(Path(sys.executable).with_name("reviewer"))
 CONTRACT_KEYS = {"project_id", "row_id", "kind", "text", "source", "grounded", "ungrounded", "status", "rejected_text"}

@@ -10,11 +10,11 @@ import pytest
 from fake_openai import Reply, client_for, obedient, parroting, same_sentence
 
 from reviewer.draft import draft_document
-from reviewer.figures import compute_figures
-from reviewer.grounding import Sources, ungrounded
+from reviewer.draft.figures import compute_figures
+from reviewer.draft.grounding import Sources, ungrounded
+from reviewer.draft.postcheck import injection_reason, mark_unverified_causes
+from reviewer.draft.roles import contradicts, misplaced, role_sources
 from reviewer.model import Budget, Document, Finding, IndicatorRow, Project
-from reviewer.postcheck import injection_reason, mark_unverified_causes
-from reviewer.roles import contradicts, misplaced, role_sources
 
 PLANTED = "实际完成200人，完成率133%"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reviewer import embed
+from reviewer.corpus import embed as embed
 from reviewer.errors import InputError
 
 TEXTS = [
@@ -104,7 +104,7 @@ def test_user_model_that_is_not_on_disk_fails_without_downloading(monkeypatch):
 
 
 def test_modules_the_cli_imports_stay_light():
-    code = ("import sys, reviewer.embed, reviewer.corpus, reviewer.similarity; "
+    code = ("import sys, reviewer.corpus.embed, reviewer.corpus, reviewer.similarity; "
             "heavy = [m for m in ('torch', 'faiss', 'sentence_transformers', 'sklearn') if m in sys.modules]; "
             "print(heavy); sys.exit(1 if heavy else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,

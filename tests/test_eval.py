@@ -13,15 +13,15 @@ import pytest
 from fake_openai import FakeOpenAI, Reply
 from fixtures_build import Section, build_docx, build_xlsx
 
+from reviewer.cli.eval import run_eval_command
 from reviewer.errors import InputError
-from reviewer.eval_drafts import bigram_f1, obeys
-from reviewer.evaluate import (
+from reviewer.eval.drafts import bigram_f1, obeys
+from reviewer.eval.run import (
     BASELINE_PATH,
     baseline_entry,
     check_against_baseline,
     compare_with_baseline,
     run_eval,
-    run_eval_command,
 )
 from reviewer.settings import PACKAGE_ROOT
 
@@ -292,7 +292,7 @@ def test_injection_set_offline_and_with_a_model_that_obeys(monkeypatch):
     ("“优秀学生奖励人数”实际完成80人，未达到100人，偏差原因：【请补充原因】。", None),
 ])
 def test_obedience_detector(text, reason):
-    from reviewer.eval_drafts import _system_prompt
+    from reviewer.eval.drafts import _system_prompt
 
     got = obeys(text, names=("优秀学生奖励人数", "见习人员满意度"), cells=("评为优秀",), system_prompt=_system_prompt())
     assert got == reason

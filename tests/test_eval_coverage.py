@@ -8,8 +8,8 @@ from test_eval import PENSION, make_dataset, project_text
 
 from reviewer import corpus as C
 from reviewer.corpus import content_signature, file_sha256
-from reviewer.evaluate import render_text, run_eval
-from reviewer.review import parse_path
+from reviewer.eval.run import render_text, run_eval
+from reviewer.pipeline import parse_path
 
 
 def test_eval_reports_rows_not_checked_per_code(tmp_path):

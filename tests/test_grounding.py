@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from reviewer.figures import compute_figures
-from reviewer.grounding import Sources, cn_to_decimal, extract, ungrounded
+from reviewer.draft.figures import compute_figures
+from reviewer.draft.grounding import Sources, cn_to_decimal, extract, ungrounded
+from reviewer.draft.postcheck import injection_reason, mark_unverified_causes
 from reviewer.model import IndicatorRow
-from reviewer.postcheck import injection_reason, mark_unverified_causes
 
 ROW_TEXTS = ["人事考试科次数", "≥60万科次", "83万科次", "2023年度", "执行率94.22%", "1.5万人", "0.9422"]
 

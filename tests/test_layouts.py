@@ -2,7 +2,7 @@
 
 Sources: the seeds (as the reader parses them today), every realdev document whose rows are in
 its expected.json (the ground truth), and the published tables of tests/data/realextra. Each is
-written by tests/layouts.py into tmp_path and read with reviewer.review.parse_path; the rows
+written by tests/layouts.py into tmp_path and read with reviewer.pipeline.parse_path; the rows
 (indicator, target, actual, weight, score, 一级, 二级) must come back as written.
 """
 
@@ -16,7 +16,7 @@ import layouts as L
 import pytest
 from rowcompare import LEVEL_FIELDS, VALUE_FIELDS, compare_rows, got_row, match_projects
 
-from reviewer.review import parse_path
+from reviewer.pipeline import parse_path
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parents[1] / "shared"

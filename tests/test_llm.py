@@ -8,7 +8,7 @@ import time
 import pytest
 from fake_openai import Hang, Malformed, Reply, Status, client_for
 
-from reviewer.llm import LLMClient, LLMError
+from reviewer.draft.llm import LLMClient, LLMError
 from reviewer.model import IndicatorRow, Project
 
 

@@ -65,7 +65,7 @@ def test_llm_check_without_an_endpoint(monkeypatch):
 
 def test_the_ui_shows_a_notice_when_the_model_was_not_used(server, monkeypatch, tmp_path):
     from reviewer.store import Store
-    from reviewer.ui_service import ReviewService, Upload
+    from reviewer.ui.service import ReviewService, Upload
 
     server.default = Status(401)
     monkeypatch.setenv("REVIEWER_LLM_BASE_URL", server.url)

@@ -62,7 +62,7 @@ def test_unusable_home_for_the_llm_cache_is_one_line(bad_home, monkeypatch):
 
 
 def test_server_start_with_unusable_home_is_one_line(bad_home, capsys):
-    from reviewer.ui import serve
+    from reviewer.ui.server import serve
 
     with pytest.raises(SystemExit) as exc:
         serve(port=0)
@@ -92,7 +92,7 @@ def test_bad_rules_file_is_one_line(tmp_path, monkeypatch, content, words):
 
 def test_bad_rules_file_is_a_chinese_message_in_the_ui(tmp_path, monkeypatch):
     from reviewer.store import Store
-    from reviewer.ui_service import ReviewService, Upload
+    from reviewer.ui.service import ReviewService, Upload
 
     monkeypatch.setenv("REVIEWER_RULES", str(tmp_path / "missing.toml"))
     service = ReviewService(Store(tmp_path / "s.sqlite3"), use_corpus=False, llm=False)

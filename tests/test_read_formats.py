@@ -287,7 +287,7 @@ def _rows(doc, squash: bool = False):
 @pytest.mark.skipif(not HAS_TABLES, reason="reviewer.tables (lead) not written yet")
 @pytest.mark.parametrize("fmt", ["docx", "xlsx", "pdf"])
 def test_parse_path_finds_the_same_projects_and_rows_as_the_text_export(fmt, fixtures):
-    from reviewer.review import parse_path
+    from reviewer.pipeline import parse_path
 
     expected = _rows(parse_path(fixtures["txt"]), squash=fmt == "pdf")
     got = _rows(parse_path(fixtures[fmt]), squash=fmt == "pdf")
@@ -301,7 +301,7 @@ def test_parse_path_finds_the_same_projects_and_rows_as_the_text_export(fmt, fix
 
 @pytest.mark.skipif(not HAS_TABLES, reason="reviewer.tables (lead) not written yet")
 def test_gbk_text_export_reads_like_utf8(tmp_path):
-    from reviewer.review import parse_path
+    from reviewer.pipeline import parse_path
 
     text = seed("003").read_text(encoding="utf-8")
     utf8 = parse_path(_write(tmp_path / "utf8.txt", text))

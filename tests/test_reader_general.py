@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reviewer.errors import InputError
-from reviewer.review import parse_path, review_paths
+from reviewer.pipeline import parse_path, review_paths
 
 REVIEWER = str(Path(sys.executable).with_name("reviewer"))
 
@@ -156,8 +156,8 @@ def test_level2_label_on_its_own_row_sets_the_category_below(tmp_path):
 
 
 def test_ui_coverage_panel_shows_how_tables_were_read(tmp_path):
-    from reviewer import ui_view
     from reviewer.store import Store
+    from reviewer.ui import view as ui_view
 
     res = review_paths([write(tmp_path, TABLE.format(actual="年终实测数"))], use_corpus=False)
     store = Store(tmp_path / "s.sqlite3")

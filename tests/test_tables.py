@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 from conftest import seed
 
-from reviewer.review import parse_path
+from reviewer.pipeline import parse_path
 
 
 def rows_of(doc, project_name):

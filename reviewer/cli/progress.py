@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from reviewer.review import Progress
+from reviewer.model import Progress
 
 
 @contextmanager

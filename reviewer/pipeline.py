@@ -1,22 +1,16 @@
-"""The pipeline: paths → ReviewResult. Each stage gets models from the one before it."""
+"""The pipeline: paths → ReviewResult. Each stage gets models from the one before it.
+
+read → tables (``parse_path``) → checks → similarity → numbering → drafts.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from reviewer.errors import InputError
-from reviewer.model import Document, ReviewError, ReviewResult
-
-Progress = Callable[[float, str], None]
-
-
-def parse_path(path: str | Path) -> Document:
-    """Read and interpret one file: projects and rows, no findings yet. Raises InputError."""
-    from reviewer.read import read_path
-    from reviewer.tables import interpret
-
-    return interpret(read_path(path))
+from reviewer.model import Document, Progress, ReviewError, ReviewResult
+from reviewer.tables import parse_path
 
 
 def review_paths(

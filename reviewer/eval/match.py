@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from reviewer.eval_labels import UNSCORED, Dataset, Label, indicator_key, text_key
+from reviewer.eval.labels import UNSCORED, Dataset, Label, indicator_key, text_key
 from reviewer.model import Document, Finding, IndicatorRow, Project
 
 

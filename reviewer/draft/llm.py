@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from reviewer.draft.templates import render, template_version
 from reviewer.settings import Settings, get_settings, writable_dir
-from reviewer.templates import render, template_version
 
 DEFAULT_TIMEOUT = 60.0  # seconds per request; a local 7B model drafts a paragraph well within it
 DEFAULT_RETRIES = 2

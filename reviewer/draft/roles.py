@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from reviewer.figures import Figures
-from reviewer.figures import fmt as num
-from reviewer.grounding import Sources, extract
+from reviewer.draft.figures import Figures
+from reviewer.draft.figures import fmt as num
+from reviewer.draft.grounding import Sources, extract
 from reviewer.model import IndicatorRow, Project
 from reviewer.vocab import alternation, load
 

@@ -1,6 +1,6 @@
 """The Gradio web page (all text Chinese) and its scriptable endpoints /review, /decide, /decide_many, /export.
 
-Imported only when the UI is built (gradio is heavy); ``reviewer.ui`` is the light entry point.
+Imported only when the UI is built (gradio is heavy); ``reviewer.ui.server`` is the light entry point.
 The handlers live in ui_handlers.py; this module lays out the page and wires events to them.
 """
 
@@ -20,13 +20,13 @@ from typing import Any
 
 import gradio as gr
 
-from reviewer import ui_view as view
-from reviewer.access import LoginGuard, write_private
 from reviewer.settings import MAX_FILE_BYTES, get_settings
 from reviewer.store import Store
-from reviewer.ui_api import register_api
-from reviewer.ui_handlers import Handlers, samples
-from reviewer.ui_service import ALLOWED_SUFFIXES, ReviewFn, ReviewService
+from reviewer.ui import view as view
+from reviewer.ui.access import LoginGuard, write_private
+from reviewer.ui.api import register_api
+from reviewer.ui.handlers import Handlers, samples
+from reviewer.ui.service import ALLOWED_SUFFIXES, ReviewFn, ReviewService
 
 # Keys: a 确认问题 / e 修改后确认 / r 不是问题 / u 撤销上一步 / j 下一行 / k 上一行 / 1–9 勾选或取消本行第 n 个问题.
 # Bare keys are ignored while typing in a text field; Alt+key works everywhere, and Ctrl+Enter in a

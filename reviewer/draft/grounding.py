@@ -22,13 +22,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 
-from reviewer.numwords import approximations
+from reviewer.draft.numwords import CN_DIGITS, approximations, cn_to_decimal
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_BIG = {"万": 10000, "亿": 100000000}
 _MULT = {"万": Decimal(10000), "亿": Decimal(100000000), "万亿": Decimal(10) ** 12}
 
 # Measure words and units after which a Chinese numeral is a quantity.
@@ -72,34 +68,6 @@ def _dec(text: str) -> Decimal | None:
         return None
 
 
-def cn_to_decimal(text: str) -> Decimal | None:
-    """Chinese numerals to a Decimal: "三十" 30, "二〇二三" 2023, "一万二千" 12000, "三点五" 3.5."""
-    if not text:
-        return None
-    if "点" in text:
-        whole, _, frac = text.partition("点")
-        w = cn_to_decimal(whole) if whole else Decimal(0)
-        if w is None or not frac or any(c not in _CN_DIGITS for c in frac):
-            return None
-        return _dec(f"{w}.{''.join(str(_CN_DIGITS[c]) for c in frac)}")
-    if all(c in _CN_DIGITS for c in text):  # digit by digit: 二〇二三
-        return Decimal("".join(str(_CN_DIGITS[c]) for c in text))
-    total, section, digit = 0, 0, None
-    for c in text:
-        if c in _CN_DIGITS:
-            if digit is not None and digit != 0 and _CN_DIGITS[c] != 0:
-                return None  # "十四五" is a name, not a number
-            digit = _CN_DIGITS[c]
-        elif c in _CN_UNITS:
-            section += (1 if digit is None else digit) * _CN_UNITS[c]
-            digit = None
-        elif c in _CN_BIG:
-            section += digit or 0
-            total = (total + section) * _CN_BIG[c] if c == "亿" else total + section * _CN_BIG[c]
-            section, digit = 0, None
-        else:
-            return None
-    return Decimal(total + section + (digit or 0))
 
 
 def _places(num: str) -> int:
@@ -176,7 +144,7 @@ def extract(text: str | None) -> list[Mention]:
         if value is None:
             continue
         measure = m.group("measure")
-        is_year = measure == "年" and len(raw) == 4 and all(c in _CN_DIGITS for c in raw)
+        is_year = measure == "年" and len(raw) == 4 and all(c in CN_DIGITS for c in raw)
         kind = "year" if is_year else "percent" if measure == "%" else "number"
         out.append(Mention(m.group(0), kind, value, _places(str(value)), m.start()))
         take(m.start(), m.end())

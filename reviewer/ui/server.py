@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import gradio as gr
 
     from reviewer.store import Store
-    from reviewer.ui_service import ReviewFn
+    from reviewer.ui.service import ReviewFn
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
@@ -27,14 +27,14 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost")
 def build_demo(store: Store, *, review_fn: ReviewFn | None = None, use_corpus: bool = True,
                corpus_dir: str | Path | None = None, llm: bool = True) -> gr.Blocks:
     """The page and its endpoints bound to ``store`` (tests hand in a temp one)."""
-    from reviewer.ui_app import build_demo as _build
+    from reviewer.ui.app import build_demo as _build
 
     return _build(store, review_fn=review_fn, use_corpus=use_corpus, corpus_dir=corpus_dir, llm=llm)
 
 
 def launch(demo: gr.Blocks, **kwargs: Any) -> tuple[Any, str, str]:
     """Launch with the app's settings (auth, upload limit, no telemetry); see ui_app.launch."""
-    from reviewer.ui_app import launch as _launch
+    from reviewer.ui.app import launch as _launch
 
     return _launch(demo, **kwargs)
 
@@ -70,8 +70,8 @@ def port_busy(host: str, port: int) -> bool:
 
 def serve(port: int | None = None, host: str | None = None) -> None:
     """Start the web UI with the shipped corpus and the store under REVIEWER_HOME (blocks)."""
-    from reviewer.access import auth_problem
     from reviewer.settings import get_settings
+    from reviewer.ui.access import auth_problem
 
     settings = get_settings()
     refusal = auth_problem(os.environ.get("REVIEWER_AUTH")) or host_refusal(host, settings.auth)

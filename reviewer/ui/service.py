@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.errors import SetupError
-from reviewer.model import ReviewError, ReviewResult
+from reviewer.model import Progress, ReviewError, ReviewResult
 from reviewer.settings import MAX_FILE_BYTES
 from reviewer.store import DEFAULT_REVIEWER, FindingFilter, Store, StoreError
-from reviewer.ui_drafts import LazyDrafter
+from reviewer.ui.drafts import LazyDrafter
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,6 @@ ALLOWED_SUFFIXES = (".docx", ".xlsx", ".pdf", ".txt")
 # Seconds a reviewer waits for a row's drafts: opening a card (else "起草中", shown when reopened), and
 # confirming a finding (which takes the draft). A small report drafts a project in well under a second.
 OPEN_WAIT, DECIDE_WAIT = 2.0, 30.0
-Progress = Callable[[float, str], None]
 ReviewFn = Callable[..., ReviewResult]
 
 
@@ -90,7 +89,7 @@ class Upload:
 
 
 def default_review_fn(paths: Sequence[str], **kwargs: Any) -> ReviewResult:
-    from reviewer.review import review_paths
+    from reviewer.pipeline import review_paths
 
     return review_paths(paths, **kwargs)
 
@@ -176,7 +175,7 @@ class ReviewService:
         now = time.monotonic()
         if self._probe is not None and now - self._probe[0] < 60:
             return self._probe[1]
-        from reviewer.llm import LLMClient, LLMError
+        from reviewer.draft.llm import LLMClient, LLMError
 
         note = None
         client = LLMClient.from_settings(timeout=10, max_retries=0)
@@ -248,7 +247,7 @@ class ReviewService:
     def table_page(self, sid: str, flt: FindingFilter, page: int,
                    current: str | None = None) -> tuple[list[list[str]], str, int, list[str]]:
         """One page of the card list (clamped to the last page), its caption, the page, the keys on it."""
-        from reviewer import ui_view as view
+        from reviewer.ui import view as view
 
         total, _ = self.store.query_groups(sid, flt, 0, 0)
         pages = max(1, -(-total // view.PAGE_SIZE))
@@ -261,7 +260,7 @@ class ReviewService:
     def card(self, sid: str, key: str | None, flt: FindingFilter | None = None) -> dict[str, Any]:
         """The card of one group; the findings checked for the next decision are its open ones that
         match the filter (all its open ones when none does)."""
-        from reviewer import ui_view as view
+        from reviewer.ui import view as view
 
         if not key:
             return view.empty_card("没有符合条件的问题。") if sid else view.empty_card()
@@ -300,7 +299,7 @@ class ReviewService:
         return next((k for k in ring if k in wanted), None)
 
     def key_page(self, sid: str, flt: FindingFilter, key: str | None, default: int = 0) -> int:
-        from reviewer import ui_view as view
+        from reviewer.ui import view as view
 
         keys = self.store.group_keys(sid, flt)
         return keys.index(key) // view.PAGE_SIZE if key in keys else default
@@ -323,7 +322,7 @@ class ReviewService:
     def decide_many(self, sid: str, fids: Sequence[str], action: str, text: str | None = None,
                     user: str = DEFAULT_REVIEWER, critique: str | None = None) -> list[dict[str, Any]]:
         """Decide several findings as one batch; an accept first makes the drafts it takes."""
-        from reviewer.access import check_decider
+        from reviewer.ui.access import check_decider
 
         if not sid:
             raise StoreError("请先打开一个审阅会话。")
@@ -335,7 +334,7 @@ class ReviewService:
                                                             critique=critique)]
 
     def undo_last(self, sid: str, user: str = DEFAULT_REVIEWER) -> list[str]:
-        from reviewer.access import check_decider
+        from reviewer.ui.access import check_decider
 
         if not sid:
             raise StoreError("请先打开一个审阅会话。")

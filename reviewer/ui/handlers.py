@@ -20,9 +20,9 @@ from typing import Any
 
 import gradio as gr
 
-from reviewer import ui_view as view
 from reviewer.store import DEFAULT_REVIEWER, FindingFilter, StoreError
-from reviewer.ui_service import ReviewCancelled, ReviewService, Upload
+from reviewer.ui import view as view
+from reviewer.ui.service import ReviewCancelled, ReviewService, Upload
 
 log = logging.getLogger(__name__)
 

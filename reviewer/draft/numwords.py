@@ -14,8 +14,10 @@ from decimal import Decimal
 from reviewer.vocab import alternation
 
 CN_NUM = "[零〇○一二两三四五六七八九十百千万亿]+"
-_CN_DIGIT = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-             "六": 6, "七": 7, "八": 8, "九": 9}
+CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG = {"万": 10000, "亿": 100000000}
 
 _EN_SMALL = {w: i for i, w in enumerate(
     ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
@@ -54,15 +56,41 @@ class Approx:
     hi: Decimal
 
 
-def cn_number(text: str) -> Decimal | None:
-    """Chinese numerals as a Decimal ("八百" 800, "一万二千" 12000, "二〇二三" 2023), or None."""
-    from reviewer.grounding import cn_to_decimal
+def cn_to_decimal(text: str) -> Decimal | None:
+    """Chinese numerals to a Decimal: "三十" 30, "二〇二三" 2023, "一万二千" 12000, "三点五" 3.5."""
+    if not text:
+        return None
+    if "点" in text:
+        whole, _, frac = text.partition("点")
+        w = cn_to_decimal(whole) if whole else Decimal(0)
+        if w is None or not frac or any(c not in CN_DIGITS for c in frac):
+            return None
+        return Decimal(f"{w}.{''.join(str(CN_DIGITS[c]) for c in frac)}")
+    if all(c in CN_DIGITS for c in text):  # digit by digit: 二〇二三
+        return Decimal("".join(str(CN_DIGITS[c]) for c in text))
+    total, section, digit = 0, 0, None
+    for c in text:
+        if c in CN_DIGITS:
+            if digit is not None and digit != 0 and CN_DIGITS[c] != 0:
+                return None  # "十四五" is a name, not a number
+            digit = CN_DIGITS[c]
+        elif c in _CN_UNITS:
+            section += (1 if digit is None else digit) * _CN_UNITS[c]
+            digit = None
+        elif c in _CN_BIG:
+            section += digit or 0
+            total = (total + section) * _CN_BIG[c] if c == "亿" else total + section * _CN_BIG[c]
+            section, digit = 0, None
+        else:
+            return None
+    return Decimal(total + section + (digit or 0))
 
-    return cn_to_decimal(text)
+
+
 
 
 def _num(text: str) -> Decimal | None:
-    return Decimal(text) if re.fullmatch(r"\d+(?:\.\d+)?", text) else cn_number(text)
+    return Decimal(text) if re.fullmatch(r"\d+(?:\.\d+)?", text) else cn_to_decimal(text)
 
 
 def _step(value: Decimal) -> Decimal:

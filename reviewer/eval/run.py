@@ -3,7 +3,7 @@ precision, recall and F1 per finding code, and keep a baseline that CI checks.
 
 Output: a table on stdout whose last line is ``micro P=… R=… F1=… rows_found=a/b``; with
 ``--json`` one JSON object (``reviewer.eval/1``) and nothing else on stdout, the same line in its
-``summary`` field. Matching rules are in reviewer.eval_match, draft metrics in reviewer.eval_drafts.
+``summary`` field. Matching rules are in reviewer.eval.match, draft metrics in reviewer.eval.drafts.
 
 Baseline: ``evals/baseline.json`` keeps, per dataset (its path relative to the repository) the
 options it was measured with, micro and per-code F1 and rows_found. ``--check-baseline`` returns
@@ -23,9 +23,9 @@ from typing import Any
 from reviewer.checks.base import SIMILARITY_CODES
 from reviewer.codes import code_name
 from reviewer.errors import InputError
-from reviewer.eval_drafts import DraftReport, measure_drafts
-from reviewer.eval_labels import SCORED, Dataset, load_dataset
-from reviewer.eval_match import MatchResult, Miss, Score, score
+from reviewer.eval.drafts import DraftReport, measure_drafts
+from reviewer.eval.labels import SCORED, Dataset, load_dataset
+from reviewer.eval.match import MatchResult, Miss, Score, score
 from reviewer.model import CoverageEntry, ReviewError
 from reviewer.settings import PACKAGE_ROOT
 
@@ -89,7 +89,7 @@ class EvalReport:
 def run_eval(dataset_dir: str | Path, *, use_corpus: bool = True, llm: bool = False,
              corpus_dir: str | Path | None = None, progress=None) -> EvalReport:
     """Review every document of the dataset and score the findings (and drafts, with ``llm``)."""
-    from reviewer.review import review_paths
+    from reviewer.pipeline import review_paths
 
     dataset = load_dataset(dataset_dir)
     notes: list[str] = []
@@ -107,7 +107,7 @@ def run_eval(dataset_dir: str | Path, *, use_corpus: bool = True, llm: bool = Fa
     match = score(dataset, documents, SCORED)
     drafts = None
     if llm:
-        from reviewer.llm import LLMClient
+        from reviewer.draft.llm import LLMClient
 
         drafts = measure_drafts(match.labelled_rows, documents, LLMClient.from_settings())
         if not any(d.source == "llm" for doc in documents.values() for d in doc.drafts or []):
@@ -206,40 +206,6 @@ def _baseline_key(root: Path) -> str:
 
 def _options_text(options: dict[str, Any]) -> str:
     return f"历史报告库比对{'开' if options.get('use_corpus') else '关'}、起草{'开' if options.get('llm') else '关'}"
-
-
-# ---------------------------------------------------------------------- command
-
-
-def run_eval_command(dataset: Path, *, as_json: bool, use_corpus: bool, llm: bool, update_baseline: bool,
-                     check_baseline: bool, baseline_path: Path | None = None) -> int:
-    """`reviewer eval`: print the report; exit code 1 when --check-baseline finds a regression."""
-    from reviewer.progress import cli_progress
-
-    if update_baseline and check_baseline:
-        raise InputError("--update-baseline 与 --check-baseline 不能同时使用")
-    path = baseline_path or BASELINE_PATH
-    with cli_progress(enabled=True) as progress:
-        report = run_eval(dataset, use_corpus=use_corpus, llm=llm, progress=progress)
-    code, lines = 0, []
-    baseline: dict[str, Any] | None = None
-    if check_baseline:
-        worse, better = check_against_baseline(report, path)
-        code = 1 if worse else 0
-        baseline = {"path": str(path), "regressions": worse, "improvements": better}
-        lines += [f"低于基线：{w}" for w in worse] or ["基线检查通过。"]
-        lines += [f"高于基线：{b}（可用 --update-baseline 记录）" for b in better]
-    if update_baseline:
-        write_baseline(report, path)
-        baseline = {"path": str(path), "updated": True}
-        lines.append(f"已把本次结果写入基线 {path}（{report.key}）。")
-    if as_json:
-        payload = report.to_dict()
-        payload["baseline"] = baseline
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
-    else:
-        print(render_text(report, lines))
-    return code
 
 
 def render_text(report: EvalReport, extra: Sequence[str] = ()) -> str:

@@ -14,7 +14,7 @@ from reviewer.codes import STATUS_NAMES, code_name, severity_name, status_name
 from reviewer.model import TableParse
 from reviewer.store import FindingDetail, GroupRecord, SessionInfo
 from reviewer.text import percent as text_percent
-from reviewer.ui_evidence import e, evidence_html, where_zh
+from reviewer.ui.evidence import e, evidence_html, where_zh
 
 PAGE_SIZE = 50
 TABLE_HEADERS = ["", "严重程度", "项目", "指标", "问题", "待处理"]

@@ -11,8 +11,8 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from reviewer.store import StoreError
-from reviewer.ui_handlers import request_user
-from reviewer.ui_service import ReviewService, Upload
+from reviewer.ui.handlers import request_user
+from reviewer.ui.service import ReviewService, Upload
 
 
 def register_api(s: ReviewService) -> None:
