@@ -31,8 +31,8 @@ def golden_text(name: str) -> str:
     result = review_paths([seed(name)], use_corpus=False)
     assert not result.errors, result.errors
     doc = result.documents[0]
-    lines = ["{", f'  "title": {json.dumps(doc.title, ensure_ascii=False)}, "year": {doc.year}, '
-             f'"kind": {json.dumps(doc.kind)},', '  "projects": [']
+    title = json.dumps(doc.title, ensure_ascii=False)
+    lines = ["{", f'  "title": {title}, "year": {doc.year}, "kind": {json.dumps(doc.kind)},', '  "projects": [']
     for i, p in enumerate(doc.projects):
         head = {"id": p.id, "name": p.name, "total": [_cell(p.total.weight), _cell(p.total.score)] if p.total else None}
         lines.append(f"    {{{json.dumps(head, ensure_ascii=False)[1:-1]}, \"rows\": [")
