@@ -10,15 +10,14 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from pathlib import Path
 
 import pytest
-from conftest import seed
+from conftest import TESTS, seed
 
 from reviewer import review_paths
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
-OUTPUT = Path(__file__).resolve().parent / "output"
+GOLDEN = TESTS / "golden"
+OUTPUT = TESTS / "output"
 SEEDS = ["000", "001", "002", "003", "004"]
 
 
