@@ -15,7 +15,7 @@ def main() -> None:
                         help="端口（默认取 REVIEWER_PORT，其次 GRADIO_SERVER_PORT，再次 7860）")
     parser.add_argument("--host", default=None, help="监听地址（未设置 REVIEWER_AUTH 时只能是 127.0.0.1）")
     args = parser.parse_args()
-    from reviewer.ui import serve
+    from reviewer.ui.server import serve
 
     serve(port=args.port, host=args.host)
 

@@ -42,8 +42,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["REVIEWER_HOME"] = tmp
         from reviewer.store import Store
-        from reviewer.ui import build_demo
-        from reviewer.ui_service import Upload
+        from reviewer.ui.server import build_demo
+        from reviewer.ui.service import Upload
 
         h = build_demo(Store(Path(tmp) / "db.sqlite3"), llm=False).rv_handlers
         first = h.s.review([Upload(str(report), report.name)])["session_id"]

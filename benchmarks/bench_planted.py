@@ -70,7 +70,7 @@ def realdev_docs(folder: Path = SHARED / "realdev") -> list[tuple[str, Document]
 
 
 def seed_docs() -> list[tuple[str, Document]]:
-    from reviewer.review import parse_path
+    from reviewer.pipeline import parse_path
 
     return [("人社 (seed)", parse_path(next((SHARED / "seeds").glob(f"{n}_*.txt")))) for n in ("003", "004")]
 

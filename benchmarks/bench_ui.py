@@ -28,7 +28,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 def build_input(rows: int, path: Path) -> int:
     """Repeat seed 003 with renamed projects and titles until ``rows`` indicator rows exist."""
-    from reviewer.review import parse_path
+    from reviewer.pipeline import parse_path
 
     text = SEED.read_text(encoding="utf-8")
     per_copy = sum(len(p.rows) for p in parse_path(SEED).projects)
@@ -59,7 +59,7 @@ def main() -> None:
     from ui_server import running_server
 
     from reviewer.store import FindingFilter, Store
-    from reviewer.ui_service import ReviewService
+    from reviewer.ui.service import ReviewService
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

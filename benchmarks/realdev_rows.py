@@ -1,6 +1,6 @@
 """Rows read from a labelled folder of real tables, compared with its expected.json cell by cell.
 
-Reads every document of each folder with the public API (reviewer.review.parse_path), pairs its
+Reads every document of each folder with the public API (reviewer.pipeline.parse_path), pairs its
 projects and rows with expected.json (rows in order, by indicator text when the counts differ),
 and prints documents read/failed, rows found vs expected, the exact-row rate and the exact-cell
 rate per field (indicator, target, actual, weight, score). Normalisation: tests/rowcompare.py.
@@ -28,7 +28,7 @@ REALEXTRA = ROOT / "tests" / "data" / "realextra"
 
 def score_document(path: Path, spec: dict) -> tuple[Tally, str | None]:
     """Tally one document against its expected.json entry; the error text if it was refused."""
-    from reviewer.review import parse_path
+    from reviewer.pipeline import parse_path
 
     try:
         doc = parse_path(path)

@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from reviewer.draft import draft_document
-from reviewer.figures import compute_figures
-from reviewer.review import review_paths
+from reviewer.draft.figures import compute_figures
+from reviewer.pipeline import review_paths
 
 WANTED = 10
 

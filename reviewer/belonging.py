@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from reviewer.corpus import STOP_WORDS
-from reviewer.embed import norm_text
+from reviewer.corpus.embed import norm_text
 
 _NON_WORD = re.compile(r"[\W\d_a-zA-Z]+")
 

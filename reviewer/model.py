@@ -7,10 +7,14 @@ stages but stay out of the public JSON contract of DESIGN.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+# A progress callback: (fraction done 0–1, Chinese message). Long stages call it; the CLI and UI draw it.
+Progress = Callable[[float, str], None]
 
 Num = Annotated[
     Decimal,

@@ -12,8 +12,8 @@ import sys
 
 import faiss
 
-from reviewer import index_file
 from reviewer.cli import main
+from reviewer.corpus import index_file as index_file
 
 
 def die(*_args, **_kwargs):

@@ -190,7 +190,7 @@ def obedient(body: dict) -> Reply:
 
 def client_for(server: FakeOpenAI, tmp_path, model: str = "test-model", **kw):  # type: ignore[no-untyped-def]
     """A real LLMClient pointed at the fake server, with a short timeout and no retries."""
-    from reviewer.llm import LLMClient
+    from reviewer.draft.llm import LLMClient
 
     kw.setdefault("timeout", 2)
     kw.setdefault("max_retries", 0)

@@ -9,9 +9,9 @@ import pytest
 from conftest import seed
 from review_samples import sample_document
 
-from reviewer.access import LoginGuard, auth_problem
 from reviewer.errors import InputError
 from reviewer.store import Store, StoreError
+from reviewer.ui.access import LoginGuard, auth_problem
 
 
 def mode(path) -> int:
@@ -20,7 +20,7 @@ def mode(path) -> int:
 
 @pytest.mark.parametrize("value", ["admin:", "admin", "admin:pw,bob:", ":pw"])
 def test_empty_passwords_are_refused_at_server_start(value, monkeypatch, capsys):
-    from reviewer.ui import serve
+    from reviewer.ui.server import serve
 
     monkeypatch.setenv("REVIEWER_AUTH", value)
     assert auth_problem(value)
@@ -50,7 +50,7 @@ def test_a_spray_over_many_names_is_throttled_too():
 
 
 def test_the_ui_logs_in_through_the_guard(monkeypatch):
-    from reviewer import ui_app
+    from reviewer.ui import app as ui_app
 
     seen = {}
 
@@ -65,7 +65,7 @@ def test_the_ui_logs_in_through_the_guard(monkeypatch):
 
 def test_store_secret_and_exports_are_owner_only(tmp_path, monkeypatch):
     from reviewer.export import export_session
-    from reviewer.ui_app import _browser_secret
+    from reviewer.ui.app import _browser_secret
 
     home = tmp_path / "home"
     monkeypatch.setenv("REVIEWER_HOME", str(home))
@@ -80,7 +80,7 @@ def test_store_secret_and_exports_are_owner_only(tmp_path, monkeypatch):
 
 
 def test_with_auth_a_user_decides_on_their_own_sessions_only(tmp_path, monkeypatch):
-    from reviewer.ui_service import ReviewService
+    from reviewer.ui.service import ReviewService
 
     monkeypatch.setenv("REVIEWER_AUTH", "alice:a,bob:b,carol:c")
     monkeypatch.setenv("REVIEWER_ADMINS", "carol")
@@ -93,7 +93,7 @@ def test_with_auth_a_user_decides_on_their_own_sessions_only(tmp_path, monkeypat
 
 
 def test_without_auth_the_local_user_decides_everywhere(tmp_path):
-    from reviewer.ui_service import ReviewService
+    from reviewer.ui.service import ReviewService
 
     service = ReviewService(Store(tmp_path / "s.sqlite3"), use_corpus=False, llm=False)
     sid = service.store.create_session([sample_document()], user="someone")
@@ -105,7 +105,7 @@ TRADITIONAL = ("項目名稱\t勞務派遣人員經費\n一級指標\t二級指�
 
 
 def test_big5_is_refused_naming_the_encoding_and_gbk_is_read(tmp_path):
-    from reviewer.review import parse_path
+    from reviewer.pipeline import parse_path
 
     big5 = tmp_path / "big5.txt"
     big5.write_bytes(TRADITIONAL.encode("big5"))
@@ -117,7 +117,7 @@ def test_big5_is_refused_naming_the_encoding_and_gbk_is_read(tmp_path):
 
 
 def test_a_non_chinese_legacy_encoding_is_refused_by_name(tmp_path):
-    from reviewer.review import parse_path
+    from reviewer.pipeline import parse_path
 
     sjis = tmp_path / "sjis.txt"
     sjis.write_bytes(("予算と実績を記入してください。" * 30).encode("shift_jis"))

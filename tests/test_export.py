@@ -113,7 +113,7 @@ def test_html_letter_is_self_contained_and_escapes_report_text(reviewed, tmp_pat
 
 
 def test_pipeline_result_exports_without_decisions(tmp_path):
-    from reviewer.review import review_paths
+    from reviewer.pipeline import review_paths
 
     result = review_paths([seed("003")], use_corpus=False)
     result.errors.append(ReviewError(source="/tmp/坏文件.pdf", message="文件已损坏，无法读取。"))

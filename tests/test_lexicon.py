@@ -84,9 +84,9 @@ def test_framework_rows_are_never_accused_even_when_copied_across_sectors():
 
 
 def test_a_users_model_scores_belonging_with_thresholds_calibrated_on_the_run(tmp_path, seeds_dir, monkeypatch):
-    from test_embed import build_tiny_model
+    from tiny_model import build_tiny_model
 
-    from reviewer.review import parse_path
+    from reviewer.pipeline import parse_path
 
     corpus = tmp_path / "corpus"
     (corpus / "reports").mkdir(parents=True)

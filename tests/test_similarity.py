@@ -9,7 +9,7 @@ import pytest
 
 from reviewer import corpus as C
 from reviewer.model import Document, IndicatorRow, Project
-from reviewer.review import parse_path
+from reviewer.pipeline import parse_path
 from reviewer.similarity import CODES, run_similarity
 
 

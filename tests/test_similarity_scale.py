@@ -9,7 +9,7 @@ from conftest import seed
 
 from reviewer.corpus import match_key
 from reviewer.model import Document, IndicatorRow, Project
-from reviewer.review import parse_path
+from reviewer.pipeline import parse_path
 from reviewer.similarity import _ratio, run_similarity
 
 

@@ -20,7 +20,7 @@ from ui_server import ROOT, Server, build_index, new_home, running_server
 
 from reviewer.settings import MAX_FILE_BYTES
 from reviewer.store import Store
-from reviewer.ui_service import ReviewService, Upload
+from reviewer.ui.service import ReviewService, Upload
 
 
 def client(server: Server, **kwargs) -> Client:

@@ -10,14 +10,14 @@ import pytest
 from conftest import seed
 
 from reviewer.store import FindingFilter, Store
-from reviewer.ui_service import Upload
+from reviewer.ui.service import Upload
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    from reviewer.ui import build_demo
+    from reviewer.ui.server import build_demo
 
     store = Store(tmp_path_factory.mktemp("ui") / "db.sqlite3")
     demo = build_demo(store, use_corpus=False)
@@ -119,7 +119,7 @@ def test_search_and_overview_click_through(page):
 def test_a_second_review_waits_in_line_sees_its_place_and_can_cancel():
     import threading
 
-    from reviewer.ui_service import ReviewCancelled, ReviewSlots
+    from reviewer.ui.service import ReviewCancelled, ReviewSlots
 
     slots = ReviewSlots(limit=1)
     big, small = slots.join(), slots.join()
@@ -138,7 +138,7 @@ def test_a_second_review_waits_in_line_sees_its_place_and_can_cancel():
 def test_a_cancelled_review_makes_no_session(tmp_path):
     import threading
 
-    from reviewer.ui_service import ReviewCancelled, ReviewService
+    from reviewer.ui.service import ReviewCancelled, ReviewService
 
     store = Store(tmp_path / "db.sqlite3")
     cancelled = threading.Event()
@@ -150,7 +150,7 @@ def test_a_cancelled_review_makes_no_session(tmp_path):
 
 
 def test_the_same_file_twice_is_reviewed_once_and_a_repeat_is_named(tmp_path):
-    from reviewer.ui_service import ReviewService
+    from reviewer.ui.service import ReviewService
 
     service = ReviewService(Store(tmp_path / "db.sqlite3"), use_corpus=False, llm=False)
     first = service.review([Upload(str(seed("004")), "a.txt"), Upload(str(seed("004")), "b.txt")])
@@ -162,7 +162,7 @@ def test_the_same_file_twice_is_reviewed_once_and_a_repeat_is_named(tmp_path):
 
 
 def test_findings_come_before_drafts_and_opening_a_row_drafts_it(tmp_path):
-    from reviewer.ui_service import LazyDrafter, ReviewService
+    from reviewer.ui.service import LazyDrafter, ReviewService
 
     service = ReviewService(Store(tmp_path / "db.sqlite3"), use_corpus=False, llm=True)
     service.drafter.enqueue = lambda sid: None  # no background thread: drafts only on demand
@@ -179,7 +179,7 @@ def test_findings_come_before_drafts_and_opening_a_row_drafts_it(tmp_path):
 
 
 def test_positions_read_in_chinese():
-    from reviewer.ui_evidence import where_zh
+    from reviewer.ui.evidence import where_zh
 
     assert where_zh("line 17") == "第 17 行"
     assert where_zh("table 1 r3c1") == "表 1 第 3 行第 1 列"

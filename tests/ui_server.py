@@ -75,7 +75,7 @@ def build_index(home: Path, sample: Path) -> Path | None:
     Returns the index directory, or None when the corpus step is unavailable (the app then
     falls back to rule checks with a notice, which the tests tolerate).
     """
-    code = ("from reviewer.review import review_paths; import sys; "
+    code = ("from reviewer.pipeline import review_paths; import sys; "
             "review_paths([sys.argv[1]], use_corpus=True, llm=False)")
     env = {**os.environ, "REVIEWER_HOME": str(home)}
     proc = subprocess.run([sys.executable, "-c", code, str(sample)], check=False, cwd=ROOT, env=env, capture_output=True,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
 from reviewer.errors import InputError
 from reviewer.model import Document, Grid, Paragraph, Project, RawDocument
@@ -19,7 +20,14 @@ from reviewer.tables.state import State
 from reviewer.values import normalise_text, years_in
 from reviewer.vocab.headers import norm
 
-__all__ = ["interpret", "norm"]
+__all__ = ["interpret", "norm", "parse_path"]
+
+
+def parse_path(path: str | Path) -> Document:
+    """Read and interpret one file: projects and rows, no findings yet. Raises InputError."""
+    from reviewer.read import read_path
+
+    return interpret(read_path(path))
 
 
 def interpret(raw: RawDocument) -> Document:

@@ -1,0 +1,1 @@
+"""The web UI: Gradio Blocks (app, view, handlers), the service behind them, login and serving."""
