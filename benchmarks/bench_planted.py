@@ -87,9 +87,7 @@ def plantable(row: IndicatorRow, spread: dict[str, int], specific) -> bool:
 
 def _specific():
     """Whether a text names a word rarer than rules.toml's min_specific_rank (the check's own test)."""
-    from reviewer.belonging import LexiconScorer
-    from reviewer.lexicon import word_vectors
-    from reviewer.similarity import MIS
+    from reviewer.similarity import MIS, LexiconScorer, word_vectors
 
     scorer = LexiconScorer(word_vectors(), MIS["specific_rank"], cilin_depth=MIS["cilin_depth"])
     return lambda text: max(scorer.words(text)[2] or [0]) >= MIS["min_specific_rank"]
@@ -156,6 +154,7 @@ def same_report(target: Document, planted: list[tuple[str, str, Project]]) -> Do
 def corpus_of(docs: list[Document], folder: Path) -> Path:
     """A corpus directory holding these documents (built from the models, not re-read)."""
     from reviewer import corpus as C
+    from reviewer.corpus import sync  # its build step takes parsed models: the only way to skip the reader
 
     reports = folder / "reports"
     reports.mkdir(parents=True)
@@ -165,10 +164,10 @@ def corpus_of(docs: list[Document], folder: Path) -> Path:
         f.write_text(d.model_dump_json(), encoding="utf-8")
         sha = C.file_sha256(f)
         st = f.stat()
-        cache[sha] = C._ParsedDoc(f, sha, st.st_size, st.st_mtime_ns, d)
+        cache[sha] = C.ParsedDoc(f, sha, st.st_size, st.st_mtime_ns, d)
     path = C.index_path(folder)
-    with C._locked(path):
-        C._build_locked(folder, path, None, cache).close()
+    with sync._locked(path):
+        sync._build_locked(folder, path, None, cache).close()
     return folder
 
 

@@ -6,9 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from reviewer import lexicon
 from reviewer.model import Document, IndicatorRow, Project
-from reviewer.similarity import MIS, run_similarity
+from reviewer.similarity import MIS, lexicon, run_similarity
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +62,7 @@ def _with_heritage_row(seed_004: Document) -> Document:
 def test_a_row_whose_topic_its_own_project_name_states_is_not_accused(seeds_dir, monkeypatch):
     """社会保障业务经费 now says 修缮 more plainly (its copy and a planted 修缮 row) than the maintenance
     fund's name says 维修 — but the name is the home: the original is not called a copy."""
-    from reviewer.review import parse_path
+    from reviewer.pipeline import parse_path
 
     seed_004 = parse_path(next(seeds_dir.glob("004_*.txt")))
     home = ("劳动力市场基础设施维护维修专项经费", "修缮改造任务完成率", "社会保障业务经费")

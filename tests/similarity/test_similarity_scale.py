@@ -10,7 +10,8 @@ from conftest import seed
 from reviewer.corpus import match_key
 from reviewer.model import Document, IndicatorRow, Project
 from reviewer.pipeline import parse_path
-from reviewer.similarity import _ratio, run_similarity
+from reviewer.similarity import run_similarity
+from reviewer.similarity.rules import _ratio
 
 
 def _flags(doc: Document, code: str) -> set[tuple[str, str | None]]:

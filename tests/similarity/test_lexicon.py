@@ -11,10 +11,8 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from reviewer import lexicon
-from reviewer.belonging import LexiconScorer
 from reviewer.model import Document, IndicatorRow, Project
-from reviewer.similarity import run_similarity
+from reviewer.similarity import LexiconScorer, lexicon, run_similarity
 
 
 def _pickle(path, obj) -> None:
