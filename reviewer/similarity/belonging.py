@@ -20,9 +20,14 @@ from typing import Any
 import numpy as np
 
 from reviewer.corpus import STOP_WORDS
-from reviewer.corpus.embed import norm_text
+from reviewer.text import squash
 
 _NON_WORD = re.compile(r"[\W\d_a-zA-Z]+")
+
+
+def _plain(text: str | None) -> str:
+    """NFKC, no whitespace, lower case: the text whose words are looked up."""
+    return squash(text).lower()
 
 
 @dataclass
@@ -62,7 +67,7 @@ class LexiconScorer:
         hit = self._words.get(text)
         if hit is None:
             # Single characters and the most frequent words (活动, 国家) match anything a little.
-            ids = [i for i in self.wv.segment(_NON_WORD.sub(" ", norm_text(text)))
+            ids = [i for i in self.wv.segment(_NON_WORD.sub(" ", _plain(text)))
                    if i not in self.stop and i >= self.common_rank and len(self.wv.words[i]) >= 2]
             ids = list(dict.fromkeys(ids))
             weights = np.asarray([min(1.0, math.log(i + 2) / self.log_top) for i in ids], dtype=np.float32)
@@ -146,7 +151,7 @@ class EmbeddingScorer:
         return v
 
     def score(self, row: str, context: str) -> tuple[float, dict[str, Any]] | None:
-        if not norm_text(row) or not norm_text(context):
+        if not _plain(row) or not _plain(context):
             return None
         return float(self._vec(row) @ self._vec(context)), {}
 

@@ -18,12 +18,14 @@ Progress = Callable[[float, str], None]
 CODES = ("MISPLACED_INDICATOR", "DUPLICATE_INDICATOR_SET", "GENERIC_INDICATOR", "BOILERPLATE_EXPLANATION",
          "EXACT_THRESHOLD_PATTERN")
 
+# The rules file shipped with the package (the checks read the same file).
+DEFAULT_RULES = Path(__file__).resolve().parents[1] / "rules.toml"
+
+
 def _load_rules() -> dict[str, Any]:
     """rules.toml [similarity] (or that of the file named by REVIEWER_RULES)."""
     import os
     import tomllib
-
-    from reviewer.checks.rules import DEFAULT_RULES
 
     path = os.environ.get("REVIEWER_RULES") or DEFAULT_RULES
     with open(path, "rb") as fh:

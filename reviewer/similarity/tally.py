@@ -10,8 +10,7 @@ from reviewer.model import Document
 
 
 def _ctx(doc: Document):
-    from reviewer.checks.base import Ctx
-    from reviewer.checks.rules import load_rules
+    from reviewer.checks import Ctx, load_rules
 
     return Ctx(doc=doc, rules=load_rules())
 
