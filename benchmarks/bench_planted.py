@@ -234,8 +234,8 @@ def run(rounds: int, heldout_rounds: int) -> tuple[list[str], dict]:
         silent = [(p.name, r.indicator) for d in untouched for f in d.findings if f.code == "MISPLACED_INDICATOR"
                   for p in d.projects if p.id == f.project_id for r in p.rows if r.id == f.row_id]
     lines = [f"Tuning split (realdev + seeds 003/004 as targets, {rounds} rounds):", "", *_table(totals),
-             "", f"Held-out split (the {len(extra)} tables of tests/data/realextra as targets, sources from every "
-             f"other sector; {heldout_rounds} rounds; not used to set thresholds):", "", *_table(held)]
+             "", (f"Held-out split (the {len(extra)} tables of tests/data/realextra as targets, sources from every "
+                  f"other sector; {heldout_rounds} rounds; not used to set thresholds):"), "", *_table(held)]
     lines.append("\nUntouched documents (tuning and held-out) reviewed together, MISPLACED findings: "
                  + ("; ".join(f"{p}: {i}" for p, i in silent) or "none")
                  + f" (known copies in seed 004: {sorted(i for _p, i in KNOWN_COPIES)})")

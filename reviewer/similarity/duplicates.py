@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from reviewer.similarity.engine import _Run
-from reviewer.similarity.rows import _file_name, _neighbour, _Proj, _Row, _scope
+from reviewer.similarity.engine import Run
+from reviewer.similarity.rows import Proj, Row, evidence_of, file_name, scope_of
 from reviewer.similarity.rules import DUP_MIN_ROWS, DUP_MIN_SPECIFIC, DUP_SHARE, DUP_SHARE_PAIR
 
 
@@ -14,7 +14,7 @@ class _CopyCandidates:
     """The projects that hold near-duplicates of at least `need` of a project's rows.
 
     Among the rows under review this does not depend on the capped neighbour lists: an index from
-    each indicator key to the project contents (``_Proj.cid``) that carry it finds the candidates
+    each indicator key to the project contents (``Proj.cid``) that carry it finds the candidates
     once per content, looking only at the project's rarest rows (a candidate holding `need` of n
     rows holds at least one of any n - need + 1 of them), and then picks, per candidate content,
     its first copy in document order that may serve as evidence. Corpus projects come from the
@@ -22,11 +22,11 @@ class _CopyCandidates:
     uncapped neighbour lists would meet the candidates, so ties are broken as before.
     """
 
-    def __init__(self, run: _Run):
+    def __init__(self, run: Run):
         self.run = run
         self.postings: dict[int, list[int]] = defaultdict(list)  # key → contents that carry it
         self.content_keys: dict[int, set[int]] = {}
-        self.instances: dict[int, list[_Proj]] = defaultdict(list)  # content → its projects, in order
+        self.instances: dict[int, list[Proj]] = defaultdict(list)  # content → its projects, in order
         for p in run.projects:
             if p.department:
                 continue
@@ -39,7 +39,7 @@ class _CopyCandidates:
         self._hits: dict[int, dict[int, set[int]]] = {}
         self._ranks: dict[int, dict[int, int]] = {}
 
-    def _partner_keys(self, row: _Row) -> list[int]:
+    def _partner_keys(self, row: Row) -> list[int]:
         ka = self.run.key_of_row[row.i]
         return [kb for kb, _score in self.run.partners[ka]] if ka >= 0 else []
 
@@ -48,7 +48,7 @@ class _CopyCandidates:
             self._ranks[ka] = {kb: n for n, (kb, _score) in enumerate(self.run.partners[ka])}
         return self._ranks[ka]
 
-    def content_hits(self, proj: _Proj, need: int) -> dict[int, set[int]]:
+    def content_hits(self, proj: Proj, need: int) -> dict[int, set[int]]:
         """Review contents that hold near-duplicates of ≥ need of proj's rows → positions of those rows."""
         if proj.cid in self._hits:
             return self._hits[proj.cid]
@@ -64,10 +64,10 @@ class _CopyCandidates:
         self._hits[proj.cid] = out
         return out
 
-    def candidates(self, proj: _Proj, need: int) -> list[_Proj]:
+    def candidates(self, proj: Proj, need: int) -> list[Proj]:
         """Candidate projects, in the order the neighbour lists of proj's rows would meet them."""
         run = self.run
-        found: list[tuple[tuple, _Proj]] = []
+        found: list[tuple[tuple, Proj]] = []
         for cid, hit in self.content_hits(proj, need).items():
             first = min(hit)
             rank = self._rank(run.key_of_row[proj.rows[first].i])
@@ -81,7 +81,7 @@ class _CopyCandidates:
                 found.append(((first, 0) + at, q))
                 if len(seen) == 2:
                     break
-        corpus: dict[_Proj, tuple[tuple, set[int]]] = {}
+        corpus: dict[Proj, tuple[tuple, set[int]]] = {}
         for r in proj.rows:
             start = run.n_review[r.i]  # the corpus rows follow the review rows
             for pos, (other, _s, _lex) in enumerate(run.near[r.i][start:], start):
@@ -93,7 +93,8 @@ class _CopyCandidates:
         return [q for _at, q in found]
 
 
-def _check_duplicates(run: _Run, ctxs) -> None:
+def check_duplicates(run: Run, ctxs) -> None:
+    """DUPLICATE_INDICATOR_SET for each review project whose rows and targets copy another project's."""
     code = "DUPLICATE_INDICATOR_SET"
     index = _CopyCandidates(run)
     for proj in run.projects:
@@ -131,18 +132,18 @@ def _check_duplicates(run: _Run, ctxs) -> None:
             continue
         (_share, _same, _n), other, pairs = best
         share = len(pairs) / len(proj.rows)
-        scope = _scope(proj.doc, other)
+        scope = scope_of(proj.doc, other)
         matched = [{"indicator": x.indicator, "target": x.target, "row_id": x.model.id if x.model else None,
-                    "other": _neighbour(proj.doc, y, lexical=r)} for x, y, r in pairs]
+                    "other": evidence_of(proj.doc, y, lexical=r)} for x, y, r in pairs]
         unmatched = [x.indicator for x in proj.rows if all(x is not p[0] for p in pairs)]
         label = other.name
         if other.name == proj.name:  # two tables under one name: say which one
             label += f"（{other.model.title}）" if other.model is not None and other.model.title else "（另一张表）"
         ctx.add(code, proj.model, None,
                 f"本项目 {len(proj.rows)} 行指标中有 {len(pairs)} 行（{share:.0%}）与{scope}项目“{label}”"
-                f"（{_file_name(other.file)}）的指标和指标值完全相同，指标体系疑似整表复制，未体现本项目自身的产出和效益。"
+                f"（{file_name(other.file)}）的指标和指标值完全相同，指标体系疑似整表复制，未体现本项目自身的产出和效益。"
                 "请核实，并按本项目的实际内容设置指标。",
                 reason="多数指标行与另一项目逐行相同（指标名称及指标值）", share=round(share, 3),
-                other={"scope": scope, "source": _file_name(other.file), "project": other.name, "year": other.year,
+                other={"scope": scope, "source": file_name(other.file), "project": other.name, "year": other.year,
                        "project_id": other.model.id if other.model is not None else None},
                 matched=matched, unmatched=unmatched)

@@ -19,8 +19,8 @@ from reviewer.corpus import (
     project_profile,
 )
 from reviewer.model import Document
-from reviewer.similarity.judge import _Judgements
-from reviewer.similarity.rows import _Proj, _Row
+from reviewer.similarity.judge import Judgements
+from reviewer.similarity.rows import Proj, Row
 from reviewer.similarity.rules import (
     K_NEIGHBOURS,
     K_REVIEW_CAP,
@@ -28,13 +28,13 @@ from reviewer.similarity.rules import (
     NEAR_DUP,
     SAME_PROJECT_NAME,
     Progress,
-    _name_key,
-    _near_pairs,
-    _ratio,
+    name_key_of,
+    near_pairs,
+    text_ratio,
 )
 
 
-class _Run(_Judgements):
+class Run(Judgements):
     """One similarity run: the rows under review, their neighbours, and the caches they share."""
 
     def __init__(self, documents: list[Document], corpus: Corpus | None, corpus_note: str | None,
@@ -47,23 +47,23 @@ class _Run(_Judgements):
         from reviewer.similarity.belonging import make_scorer
 
         self.scorer = make_scorer(self.embedder, MIS)
-        self.projects: list[_Proj] = []
-        self.rows: list[_Row] = []
+        self.projects: list[Proj] = []
+        self.rows: list[Row] = []
         self.exclude_docs: dict[int, set[int]] = {}  # review doc index → corpus doc_ids that are itself
         self.same_content: dict[int, set[int]] = defaultdict(set)  # review doc index → identical review docs
-        self.near: list[list[tuple[_Row, float | None, float]]] = []
+        self.near: list[list[tuple[Row, float | None, float]]] = []
         self.row_tid: list[int] = []  # per row: index of its indicator text among the distinct texts
         self.text_vecs: np.ndarray | None = None  # one vector per distinct text (with a corpus)
         self.key_of_row: list[int] = []  # per row: index of its indicator key, -1 when empty
         self.partners: dict[int, list[tuple[int, float]]] = {}  # key → near-duplicate keys, best first
-        self._corpus_projects: dict[int, _Proj] = {}
+        self._corpus_projects: dict[int, Proj] = {}
         self._grams: dict[str, set[str]] = {}
         self._doc_excl: dict[tuple[tuple, tuple], bool] = {}
         self._cids: dict[tuple, int] = {}
         self._contexts: dict[tuple[int, frozenset[int]], str] = {}
         self._supports: dict[tuple[str, tuple[str, ...]], tuple[float | None, dict[str, Any]]] = {}
         self._pairings: dict[tuple[str, int, int], list[tuple[int, int, float]]] = {}
-        self._best_row: dict[tuple[str, int], _Row] = {}
+        self._best_row: dict[tuple[str, int], Row] = {}
         self._kin: dict[tuple[str, str], bool] = {}
         # Neighbour lists that several rows hold, by id (kept alive here, so an id is never reused).
         self.shared_lists: dict[int, list] = {}
@@ -84,11 +84,11 @@ class _Run(_Judgements):
             self.exclude_docs[di] = self.corpus.self_documents(sha, sig, name) if self.corpus else set()
             for p in doc.projects:
                 dept = is_department_table(doc.kind, any(r.goal for r in p.rows))
-                proj = _Proj(("r", di, p.id), ("r", di), doc.source, "本报告", p.name, _name_key(p.name),
+                proj = Proj(("r", di, p.id), ("r", di), doc.source, "本报告", p.name, name_key_of(p.name),
                              project_profile(p.name, p.title, p.purpose, p.achieved), dept, doc.year, model=p,
                              label=project_profile(p.name, p.title, None), about=project_profile(p.purpose, p.achieved, None))
                 for r in p.rows:
-                    row = _Row(("r", di, r.id), proj, r.indicator, match_key(r.indicator), r.target, r.actual,
+                    row = Row(("r", di, r.id), proj, r.indicator, match_key(r.indicator), r.target, r.actual,
                                r.explanation, r.level2, r.description, model=r, i=len(self.rows))
                     proj.rows.append(row)
                     self.rows.append(row)
@@ -99,27 +99,27 @@ class _Run(_Judgements):
                 if i != j and a == b:
                     self.same_content[i].add(j)
 
-    def content_id(self, proj: _Proj) -> int:
+    def content_id(self, proj: Proj) -> int:
         """The same number for projects with the same rows, whatever their names: what is decided
         from a project's rows alone (pairings, copy candidates) is decided once for all its copies."""
         key = tuple((r.ikey, r.tkey, r.text) for r in proj.rows)
         return self._cids.setdefault(key, len(self._cids))
 
-    def _corpus_proj(self, cp) -> _Proj:
+    def _corpus_proj(self, cp) -> Proj:
         proj = self._corpus_projects.get(cp.proj_id)
         if proj is None:
             year = cp.rows[0].year if cp.rows else None
-            proj = _Proj(("c", cp.proj_id), ("c", cp.doc_id), cp.file, "历史报告库", cp.name, _name_key(cp.name),
+            proj = Proj(("c", cp.proj_id), ("c", cp.doc_id), cp.file, "历史报告库", cp.name, name_key_of(cp.name),
                          cp.profile, cp.department, year, label=project_profile(cp.name, cp.title, None),
                          about=project_profile(cp.purpose, cp.achieved, None))
             for r in cp.rows:
-                proj.rows.append(_Row(("c", r.vec_id), proj, r.indicator, match_key(r.indicator), r.target,
+                proj.rows.append(Row(("c", r.vec_id), proj, r.indicator, match_key(r.indicator), r.target,
                                       r.actual, r.explanation, r.level2))
             proj.cid = self.content_id(proj)
             self._corpus_projects[cp.proj_id] = proj
         return proj
 
-    def excluded(self, proj: _Proj, other: _Proj) -> bool:
+    def excluded(self, proj: Proj, other: Proj) -> bool:
         """True when `other` may not serve as evidence about the rows of review project `proj`."""
         if other is proj or other.ref == proj.ref:
             return True
@@ -128,7 +128,7 @@ class _Run(_Judgements):
         if self.doc_excluded(proj.doc, other.doc):
             return True
         # The same project reported in another year or by another unit is its history, not a copy.
-        return _ratio(other.name_key, proj.name_key) >= SAME_PROJECT_NAME
+        return text_ratio(other.name_key, proj.name_key) >= SAME_PROJECT_NAME
 
     def doc_excluded(self, doc: tuple, other_doc: tuple) -> bool:
         """True when nothing of `other_doc` may be evidence about review document `doc` (it is itself)."""
@@ -169,7 +169,7 @@ class _Run(_Judgements):
                 groups[row.ikey].append(i)
         keys = list(groups)
         partners: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        for a, b, score in _near_pairs(keys):
+        for a, b, score in near_pairs(keys):
             partners[a].append((b, score))
         # Kept for the duplicate-table check, which looks past the cap: each row's key and each
         # key's near-duplicate keys, best first (the order of the neighbour lists).
@@ -198,7 +198,7 @@ class _Run(_Judgements):
         head = list(islice(((j, score) for members, score in stream for j in members), K_REVIEW_CAP))
         head_projs = {rows[j].proj for j, _score in head}
         head_docs = {rows[j].proj.doc for j, _score in head}
-        shared: dict[int | None, list[tuple[_Row, float | None, float]]] = {}
+        shared: dict[int | None, list[tuple[Row, float | None, float]]] = {}
         for i in groups[key]:
             proj = rows[i].proj
             if proj not in head_projs and head_docs <= {proj.doc}:
@@ -238,15 +238,15 @@ class _Run(_Judgements):
                 cr = meta.get(int(vid))
                 if cr is None:
                     continue
-                lex = _ratio(ikey, match_key(cr.indicator)) if ikey else 0.0
+                lex = text_ratio(ikey, match_key(cr.indicator)) if ikey else 0.0
                 if lex >= NEAR_DUP:
                     out.append((cr.doc_id, cr.proj_id, float(s), lex))
             hits.append(out)
         projects = {pid: self._corpus_proj(cp)
                     for pid, cp in self.corpus.projects({h[1] for hs in hits for h in hs}).items()}
         # What a row finds in the corpus depends on its text, its report and its project's name only.
-        extras: dict[tuple[int, tuple, str], list[tuple[_Row, float | None, float]]] = {}
-        joined: dict[tuple[int, int, tuple, str], list[tuple[_Row, float | None, float]]] = {}
+        extras: dict[tuple[int, tuple, str], list[tuple[Row, float | None, float]]] = {}
+        joined: dict[tuple[int, int, tuple, str], list[tuple[Row, float | None, float]]] = {}
         for i, row in enumerate(self.rows):
             key = (self.row_tid[i], row.proj.doc, row.proj.name_key)
             extra = extras.get(key)
@@ -264,8 +264,8 @@ class _Run(_Judgements):
                 self.shared_lists[id(joined[jkey])] = joined[jkey]
             self.near[i] = joined[jkey]
 
-    def _corpus_rows(self, row: _Row, hits: list[tuple[int, int, float, float]],
-                     projects: dict[int, _Proj]) -> list[tuple[_Row, float | None, float]]:
+    def _corpus_rows(self, row: Row, hits: list[tuple[int, int, float, float]],
+                     projects: dict[int, Proj]) -> list[tuple[Row, float | None, float]]:
         """The corpus rows among one text's hits that may serve as evidence about `row`."""
         own_doc = self.exclude_docs.get(row.proj.doc[1], set())
         out = []
@@ -277,7 +277,7 @@ class _Run(_Judgements):
                 continue
             best = self._best_row.get((row.ikey, pid))
             if best is None:
-                best = max(proj.rows, key=lambda r: _ratio(row.ikey, r.ikey))
+                best = max(proj.rows, key=lambda r: text_ratio(row.ikey, r.ikey))
                 self._best_row[(row.ikey, pid)] = best
             out.append((best, s, lex))
         return out

@@ -14,27 +14,27 @@ from rapidfuzz import fuzz
 
 from reviewer.corpus import content_bigrams, template_key
 from reviewer.similarity.belonging import LexiconScorer
-from reviewer.similarity.pairs import _match_rows, _shared_rows_uncached
-from reviewer.similarity.rows import _Proj, _Row
+from reviewer.similarity.pairs import match_rows, shared_rows
+from reviewer.similarity.rows import Proj, Row
 from reviewer.similarity.rules import (
     GENERIC_CAP,
     GENERIC_MIN_PROJECTS,
     MAX_EVIDENCE,
     MIS,
     UNRELATED_NAME,
-    _ratio,
+    text_ratio,
 )
 
 
-class _Judgements:
-    """Shared judgements of a run (mixed into _Run)."""
+class Judgements:
+    """Shared judgements of a run (mixed into Run)."""
 
     def grams(self, text: str) -> set[str]:
         if text not in self._grams:
             self._grams[text] = content_bigrams(text)
         return self._grams[text]
 
-    def context(self, proj: _Proj, leave_out: Iterable[int] = ()) -> tuple[str, ...]:
+    def context(self, proj: Proj, leave_out: Iterable[int] = ()) -> tuple[str, ...]:
         """The project's text in parts: name and title, purpose and achievements, and its row texts
         without the rows at positions `leave_out`.
 
@@ -52,7 +52,7 @@ class _Judgements:
     def context_grams(self, context: tuple[str, ...]) -> set[str]:
         return set().union(*(self.grams(part) for part in context))
 
-    def support(self, row: _Row, context: tuple[str, ...]) -> tuple[float | None, dict[str, Any]]:
+    def support(self, row: Row, context: tuple[str, ...]) -> tuple[float | None, dict[str, Any]]:
         """How well the row's words fit the context (the scorer's score; None: nothing to compare),
         and why: the share of its content bigrams found there and the closest word pairs."""
         key = (row.text, context)
@@ -71,7 +71,7 @@ class _Judgements:
         self._supports[key] = out
         return out
 
-    def kindred(self, a: _Proj, b: _Proj) -> bool:
+    def kindred(self, a: Proj, b: Proj) -> bool:
         """Whether two projects' names fit each other (就业补助 tables of two funds, 城乡居民 pension
         subsidies): the scorer's score of either name in the other, at or above kin_max."""
         key = (a.name, b.name) if a.name <= b.name else (b.name, a.name)
@@ -82,7 +82,7 @@ class _Judgements:
             hit = self._kin[key] = bool(scores) and max(scores) >= MIS["fallback"][kind]["kin_max"]
         return hit
 
-    def pairing(self, kind: str, a: _Proj, b: _Proj) -> list[tuple[int, int, float]]:
+    def pairing(self, kind: str, a: Proj, b: Proj) -> list[tuple[int, int, float]]:
         """Row pairs of two projects as (position in a, position in b, ratio), once per pair of contents.
 
         kind "shared": each row of `a` with its best near-duplicate indicator in `b`;
@@ -91,11 +91,11 @@ class _Judgements:
         key = (kind, a.cid, b.cid)
         pairs = self._pairings.get(key)
         if pairs is None:
-            pair = _shared_rows_uncached if kind == "shared" else _match_rows
+            pair = shared_rows if kind == "shared" else match_rows
             pairs = self._pairings[key] = pair(a.rows, b.rows)
         return pairs
 
-    def is_standard(self, row: _Row) -> bool:
+    def is_standard(self, row: Row) -> bool:
         return row.standard
 
     def generic_projects(self) -> None:
@@ -111,7 +111,7 @@ class _Judgements:
             if r.indicator not in tpl_of:
                 tpl_of[r.indicator] = template_key(r.indicator)
         tkeys = [tpl_of[r.indicator] for r in self.rows]
-        first: dict[str, dict[tuple[str, tuple], _Row]] = defaultdict(dict)
+        first: dict[str, dict[tuple[str, tuple], Row]] = defaultdict(dict)
         for i, k in enumerate(tkeys):
             row = self.rows[i]
             if not row.proj.department:
@@ -126,24 +126,24 @@ class _Judgements:
             corpus_names = self.corpus.indicator_projects(tkeys, all_ex)
         # Per row: how many unrelated projects carry it (up to GENERIC_CAP) and the first few of
         # their rows for the evidence; the names themselves are not kept (a batch has 100k rows).
-        self.generic: list[tuple[int, list[_Row]]] = []
+        self.generic: list[tuple[int, list[Row]]] = []
         for i, row in enumerate(self.rows):
             names = self._unrelated_names(row, self.near[i], by_tkey.get(tkeys[i], ([], [])),
                                           corpus_names.get(tkeys[i], ()))
-            examples = list(islice((v for v in names.values() if isinstance(v, _Row)), MAX_EVIDENCE))
+            examples = list(islice((v for v in names.values() if isinstance(v, Row)), MAX_EVIDENCE))
             self.generic.append((len(names), examples))
 
-    def _unrelated_names(self, row: _Row, near, same_tkey: tuple[list[str], list[tuple[tuple, _Row]]],
-                         corpus_names: Iterable[str]) -> dict[str, _Row | str]:
+    def _unrelated_names(self, row: Row, near, same_tkey: tuple[list[str], list[tuple[tuple, Row]]],
+                         corpus_names: Iterable[str]) -> dict[str, Row | str]:
         """Up to GENERIC_CAP unrelated project names carrying the row's indicator: a template row in
         a county's batch sits in thousands of projects, and counting them all would be quadratic."""
         proj, nk_row = row.proj, row.proj.name_key
-        names: dict[str, _Row | str] = {}
+        names: dict[str, Row | str] = {}
         for other, _s, _lex in near:
             op = other.proj
             if op.department or op.name_key in names:
                 continue
-            if _ratio(op.name_key, nk_row) < UNRELATED_NAME and not self.excluded(proj, op):
+            if text_ratio(op.name_key, nk_row) < UNRELATED_NAME and not self.excluded(proj, op):
                 names[op.name_key] = other
                 if len(names) >= GENERIC_CAP:
                     return names
@@ -165,7 +165,7 @@ class _Judgements:
                     if len(names) >= GENERIC_CAP:
                         return names
         for nk in corpus_names:
-            if _ratio(nk, nk_row) < UNRELATED_NAME:
+            if text_ratio(nk, nk_row) < UNRELATED_NAME:
                 names.setdefault(nk, nk)
                 if len(names) >= GENERIC_CAP:
                     return names

@@ -6,12 +6,12 @@ from itertools import islice
 from typing import Any
 
 from reviewer.similarity.belonging import LexiconScorer, calibrate
-from reviewer.similarity.engine import _Run
-from reviewer.similarity.rows import _file_name, _neighbour, _Proj, _Row, _scope
-from reviewer.similarity.rules import MAX_EVIDENCE, MIS, SAME_PROJECT_NAME, _ratio
+from reviewer.similarity.engine import Run
+from reviewer.similarity.rows import Proj, Row, evidence_of, file_name, scope_of
+from reviewer.similarity.rules import MAX_EVIDENCE, MIS, SAME_PROJECT_NAME, text_ratio
 
 
-def _check_misplaced(run: _Run, ctxs) -> None:
+def check_misplaced(run: Run, ctxs) -> None:
     """Rows copied from another project: a copy sits in project Q, and the row's words fit Q's text
     but not its own project's. Thresholds are calibrated on the run's own rows (belonging.calibrate)."""
     code = "MISPLACED_INDICATOR"
@@ -78,7 +78,7 @@ def _key_margin(case: dict[str, Any], best: dict[str, Any]) -> float:
     return key[2] - key[1] if key else 0.0
 
 
-def _name_veto(run: _Run, row: _Row, q: _Proj, limits: dict[str, float]) -> bool:
+def _name_veto(run: Run, row: Row, q: Proj, limits: dict[str, float]) -> bool:
     """Whether its own project's name (and title) states the row's topic (fit at least `name_min`)
     and the source's name clearly does not (`name_margin` lower): a name is the plainest statement
     of what a project is for, while a source's rows may carry the topic only by being copies too."""
@@ -94,12 +94,12 @@ def _origins(sources: list[dict[str, Any]]) -> int:
     names: list[str] = []
     for src in sources:
         nk = src["proj"].name_key
-        if all(_ratio(nk, other) < SAME_PROJECT_NAME for other in names):
+        if all(text_ratio(nk, other) < SAME_PROJECT_NAME for other in names):
             names.append(nk)
     return len(names)
 
 
-def _misplaced_skip(run: _Run, i: int, row: _Row) -> str | None:
+def _misplaced_skip(run: Run, i: int, row: Row) -> str | None:
     """Why a row is not judged for belonging, or None."""
     if row.proj.department:
         return "部门整体表（指标覆盖部门全部职能）"
@@ -120,13 +120,13 @@ def _misplaced_skip(run: _Run, i: int, row: _Row) -> str | None:
     return None
 
 
-def _misplaced_case(run: _Run, i: int, row: _Row) -> dict[str, Any] | None:
+def _misplaced_case(run: Run, i: int, row: Row) -> dict[str, Any] | None:
     """The row's fit to its own project and to each project holding a copy of it."""
     proj = row.proj
-    sources: dict[int, tuple[_Proj, _Row, float | None, float]] = {}
+    sources: dict[int, tuple[Proj, Row, float | None, float]] = {}
     for other, s, lex in run.near[i]:
         q = other.proj
-        if _ratio(q.name_key, proj.name_key) >= SAME_PROJECT_NAME:
+        if text_ratio(q.name_key, proj.name_key) >= SAME_PROJECT_NAME:
             continue  # two tables of one project (档案管理 twice in a report) say nothing about belonging
         # Copies of one table under other names: the first stands for all (document order).
         sources.setdefault(q.cid, (q, other, s, lex))
@@ -149,23 +149,23 @@ def _misplaced_case(run: _Run, i: int, row: _Row) -> dict[str, Any] | None:
     return {"row": row, "i": i, "own": own, "own_why": own_why, "sources": found}
 
 
-def _misplaced_finding(run: _Run, case: dict[str, Any], best: dict[str, Any], cal) -> tuple[str, dict[str, Any]]:
+def _misplaced_finding(run: Run, case: dict[str, Any], best: dict[str, Any], cal) -> tuple[str, dict[str, Any]]:
     row, proj, q, qrow = case["row"], case["row"].proj, best["proj"], best["row"]
-    scope = _scope(proj.doc, q)
+    scope = scope_of(proj.doc, q)
     more = islice(((o, s2, l2) for o, s2, l2 in run.near[case["i"]] if o is not qrow), MAX_EVIDENCE - 1)
     message = (
         f"指标“{row.indicator}”与本项目“{proj.name}”的名称、绩效目标和其他指标契合度低（{case['own']:.2f}），"
-        f"却与{scope}项目“{q.name}”（{_file_name(q.file)}）的指标“{qrow.indicator}”相同，"
+        f"却与{scope}项目“{q.name}”（{file_name(q.file)}）的指标“{qrow.indicator}”相同，"
         f"且与该项目的名称、目标契合（{best['score']:.2f}），最可能是从该项目复制而来。"
         "请核实该指标是否属于本项目，或换成反映本项目产出、效益的指标。")
     evidence = {
         "reason": "指标与本项目无关，与另一项目的相同指标相符",
         "own_support": round(case["own"], 3), "own_detail": case["own_why"], "own_purpose": proj.profile[:300],
         "source_support": round(best["score"], 3), "source_detail": best["why"], "source_purpose": q.profile[:300],
-        "source": _neighbour(proj.doc, qrow, best["sim"], best["lex"]),
+        "source": evidence_of(proj.doc, qrow, best["sim"], best["lex"]),
         "key_word": dict(zip(("word", "own", "source"), _key_word(case, best) or ())),
         "thresholds": {"own_max": round(cal.own_max, 3), "margin": round(cal.margin, 3), "scorer": cal.scorer,
                        "set_by": f"本次审阅的 {cal.sample} 行指标校准" if cal.calibrated else "rules.toml"},
-        "neighbours": [_neighbour(proj.doc, qrow, best["sim"], best["lex"])]
-        + [_neighbour(proj.doc, o, s2, l2) for o, s2, l2 in more]}
+        "neighbours": [evidence_of(proj.doc, qrow, best["sim"], best["lex"])]
+        + [evidence_of(proj.doc, o, s2, l2) for o, s2, l2 in more]}
     return message, evidence

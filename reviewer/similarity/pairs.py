@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from reviewer.similarity.rows import _Row
-from reviewer.similarity.rules import NEAR_DUP, _ratio
+from reviewer.similarity.rows import Row
+from reviewer.similarity.rules import NEAR_DUP, text_ratio
 
 
-def _match_rows(a: list[_Row], b: list[_Row]) -> list[tuple[int, int, float]]:
+def match_rows(a: list[Row], b: list[Row]) -> list[tuple[int, int, float]]:
     """One-to-one pairs (positions in a and b, ratio) of rows with near-identical indicators and the
     same target text."""
     pairs = []
@@ -14,7 +14,7 @@ def _match_rows(a: list[_Row], b: list[_Row]) -> list[tuple[int, int, float]]:
         for y in b:
             if x.tkey != y.tkey:
                 continue
-            r = _ratio(x.ikey, y.ikey) if x.ikey and y.ikey else 0.0
+            r = text_ratio(x.ikey, y.ikey) if x.ikey and y.ikey else 0.0
             if r >= NEAR_DUP:
                 pairs.append((r, x.idx, y.idx))
     pairs.sort(key=lambda p: -p[0])
@@ -30,14 +30,14 @@ def _match_rows(a: list[_Row], b: list[_Row]) -> list[tuple[int, int, float]]:
     return out
 
 
-def _shared_rows_uncached(a: list[_Row], b: list[_Row]) -> list[tuple[int, int, float]]:
+def shared_rows(a: list[Row], b: list[Row]) -> list[tuple[int, int, float]]:
     """Rows of `a` whose indicator also appears in `b` (copied together): (position in a, position of
     b's closest row, ratio)."""
     out = []
     for x in a:
         best = None
         for y in b:
-            r = _ratio(x.ikey, y.ikey) if x.ikey and y.ikey else 0.0
+            r = text_ratio(x.ikey, y.ikey) if x.ikey and y.ikey else 0.0
             if r >= NEAR_DUP and (best is None or r > best[0]):
                 best = (r, y)
         if best:

@@ -13,7 +13,9 @@ from reviewer.similarity.rules import STANDARD_INDICATOR
 
 
 @dataclass(eq=False)
-class _Proj:
+class Proj:
+    """A project compared: under review or from the corpus."""
+
     ref: tuple
     doc: tuple
     file: str
@@ -23,17 +25,19 @@ class _Proj:
     profile: str
     department: bool
     year: int | None = None
-    rows: list[_Row] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
     model: Project | None = None
-    cid: int = -1  # content id: projects with the same rows share it (see _Run.content_id)
+    cid: int = -1  # content id: projects with the same rows share it (see Run.content_id)
     label: str = ""  # name and table title: what differs between renamed copies of a table
     about: str = ""  # purpose and achievements
 
 
 @dataclass(eq=False)
-class _Row:
+class Row:
+    """An indicator row compared, with the keys the checks match on."""
+
     ref: tuple
-    proj: _Proj
+    proj: Proj
     indicator: str
     ikey: str
     target: str | None
@@ -42,7 +46,7 @@ class _Row:
     level2: str | None
     description: str | None = None
     model: IndicatorRow | None = None
-    i: int = -1  # position in _Run.rows (review rows only)
+    i: int = -1  # position in Run.rows (review rows only)
     idx: int = field(init=False)  # position in its project
     tkey: str = field(init=False)
     text: str = field(init=False)  # the indicator plus its 指标说明 when that says more
@@ -58,18 +62,21 @@ class _Row:
 
 
 @lru_cache(maxsize=4096)
-def _file_name(path: str) -> str:
+def file_name(path: str) -> str:
+    """The file name of a path (cached: evidence names files often)."""
     return Path(path).name
 
 
-def _scope(row_doc: tuple, other: _Proj) -> str:
+def scope_of(row_doc: tuple, other: Proj) -> str:
+    """Where `other` sits relative to a row's report: 本报告, 本次审阅的其他报告 or 历史报告库."""
     if other.doc[0] == "c":
         return "历史报告库"
     return "本报告" if other.doc == row_doc else "本次审阅的其他报告"
 
 
-def _neighbour(row_doc: tuple, r: _Row, sim: float | None = None, lexical: float | None = None) -> dict[str, Any]:
-    ev: dict[str, Any] = {"scope": _scope(row_doc, r.proj), "source": _file_name(r.proj.file),
+def evidence_of(row_doc: tuple, r: Row, sim: float | None = None, lexical: float | None = None) -> dict[str, Any]:
+    """A neighbour row as evidence: scope, file, project, year, indicator, target, similarities."""
+    ev: dict[str, Any] = {"scope": scope_of(row_doc, r.proj), "source": file_name(r.proj.file),
                           "project": r.proj.name, "indicator": r.indicator, "target": r.target}
     if r.proj.year:
         ev["year"] = r.proj.year

@@ -57,18 +57,18 @@ _DIGIT = re.compile(r"\d")
 _TRIVIAL_EXPLANATION = re.compile(r"^(无|没有|无偏差|完成|已完成|达标|正常|/|—|-|否|是)$")
 
 
-def _name_key(name: str | None) -> str:
+def name_key_of(name: str | None) -> str:
     """Project name without years, document numbers and punctuation: the same project across years."""
     return re.sub(r"[\d年号第]", "", match_key(name))
 
 
 @lru_cache(maxsize=1 << 18)
-def _ratio(a: str, b: str) -> float:
+def text_ratio(a: str, b: str) -> float:
     """rapidfuzz similarity 0–100 of two keys; cached, as report rows repeat a great deal."""
     return float(fuzz.ratio(a, b))
 
 
-def _near_pairs(keys: list[str], block: int = 2000) -> list[tuple[int, int, float]]:
+def near_pairs(keys: list[str], block: int = 2000) -> list[tuple[int, int, float]]:
     """All pairs (a, b), a ≠ b, of distinct keys with ratio ≥ NEAR_DUP, in blocks to bound memory."""
     from rapidfuzz import process
 

@@ -7,13 +7,13 @@ from pathlib import Path
 from reviewer.corpus import open_corpus
 from reviewer.errors import InputError
 from reviewer.model import CoverageEntry, Document
-from reviewer.similarity.duplicates import _check_duplicates
-from reviewer.similarity.engine import _Run
-from reviewer.similarity.misplaced import _check_misplaced
+from reviewer.similarity.duplicates import check_duplicates
+from reviewer.similarity.engine import Run
+from reviewer.similarity.misplaced import check_misplaced
 from reviewer.similarity.rules import CODES, Progress
-from reviewer.similarity.tally import _ctx, _Tally
-from reviewer.similarity.templates import _check_boilerplate, _check_generic
-from reviewer.similarity.threshold import _check_exact_threshold
+from reviewer.similarity.tally import Tally, check_context
+from reviewer.similarity.templates import check_boilerplate, check_generic
+from reviewer.similarity.threshold import check_exact_threshold
 
 
 def run_similarity(documents: list[Document], corpus_dir: str | Path | None = None,
@@ -38,22 +38,22 @@ def run_similarity(documents: list[Document], corpus_dir: str | Path | None = No
             corpus = open_corpus(corpus_dir, _sub_progress(progress, 0.80, 0.84))
         except InputError as err:
             note = f"历史报告库不可用（{err.message}）"
-    run = _Run(documents, corpus, note, leave_out_same_name)
+    run = Run(documents, corpus, note, leave_out_same_name)
     try:
         run.collect()
         run.neighbours(progress)
         run.generic_projects()
-        ctxs = [_Tally(_ctx(d)) for d in documents]
+        ctxs = [Tally(check_context(d)) for d in documents]
         for d in documents:
             for c in CODES:
                 d.coverage.setdefault(c, CoverageEntry())
         if progress:
             progress(0.88, "判断复制、模板化和错放的指标")
-        _check_generic(run, ctxs)
-        _check_duplicates(run, ctxs)
-        _check_misplaced(run, ctxs)
-        _check_boilerplate(run, ctxs)
-        _check_exact_threshold(documents, ctxs)
+        check_generic(run, ctxs)
+        check_duplicates(run, ctxs)
+        check_misplaced(run, ctxs)
+        check_boilerplate(run, ctxs)
+        check_exact_threshold(documents, ctxs)
         for ctx in ctxs:
             ctx.flush()
         if note:

@@ -9,13 +9,14 @@ from typing import Any
 from reviewer.model import Document
 
 
-def _ctx(doc: Document):
+def check_context(doc: Document):
+    """The checks' context for a document (its findings and coverage are written through it)."""
     from reviewer.checks import Ctx, load_rules
 
     return Ctx(doc=doc, rules=load_rules())
 
 
-class _Tally:
+class Tally:
     """A check context that counts coverage in plain dicts and writes it to the document once:
     updating the pydantic coverage entry per row costs more than the checks on a 100k-row report."""
 

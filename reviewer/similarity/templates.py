@@ -8,16 +8,17 @@ from collections import defaultdict
 from itertools import islice
 
 from reviewer.corpus import match_key
-from reviewer.similarity.engine import _Run
-from reviewer.similarity.rows import _file_name, _neighbour, _Row
-from reviewer.similarity.rules import BOILER_MIN_LEN, GENERIC_CAP, MAX_EVIDENCE, SAME_PROJECT_NAME, _ratio
+from reviewer.similarity.engine import Run
+from reviewer.similarity.rows import Row, evidence_of, file_name
+from reviewer.similarity.rules import BOILER_MIN_LEN, GENERIC_CAP, MAX_EVIDENCE, SAME_PROJECT_NAME, text_ratio
 
 _CAUSE = re.compile(r"因|由于|导致|受.{0,12}影响|原因|造成|致使|所致")
 _DIGIT = re.compile(r"\d")
 _TRIVIAL_EXPLANATION = re.compile(r"^(无|没有|无偏差|完成|已完成|达标|正常|/|—|-|否|是)$")
 
 
-def _check_generic(run: _Run, ctxs) -> None:
+def check_generic(run: Run, ctxs) -> None:
+    """GENERIC_INDICATOR for rows whose text sits in many unrelated projects."""
     code = "GENERIC_INDICATOR"
     for i, row in enumerate(run.rows):
         di = row.proj.doc[1]
@@ -34,7 +35,7 @@ def _check_generic(run: _Run, ctxs) -> None:
         if row.description and match_key(row.description) != row.ikey and not _shared_description(run, row):
             continue  # "成本金额" explained as "维修维护费用总金额": the template name carries a specific meaning
         n, rows = run.generic[i]
-        examples = [_neighbour(row.proj.doc, v) for v in rows]
+        examples = [evidence_of(row.proj.doc, v) for v in rows]
         shown = "、".join(f"“{e['project']}”" for e in examples[:3])
         ctx.add(code, row.proj.model, row.model,
                 f"指标“{row.indicator}”是模板化指标：同样的指标出现在{'至少 ' if n >= GENERIC_CAP else ' '}"
@@ -43,10 +44,10 @@ def _check_generic(run: _Run, ctxs) -> None:
                 reason="同一指标出现在多个不相关项目中", projects=n, neighbours=examples)
 
 
-def _shared_description(run: _Run, row: _Row) -> bool:
+def _shared_description(run: Run, row: Row) -> bool:
     """True when the row's 指标说明 also appears under another project (a template description)."""
     if "_descriptions" not in run.__dict__:
-        index: dict[str, list[_Row]] = defaultdict(list)
+        index: dict[str, list[Row]] = defaultdict(list)
         for o in run.rows:
             if o.description:
                 index[match_key(o.description)].append(o)
@@ -55,7 +56,8 @@ def _shared_description(run: _Run, row: _Row) -> bool:
                for o in run._descriptions.get(match_key(row.description), []))
 
 
-def _check_boilerplate(run: _Run, ctxs) -> None:
+def check_boilerplate(run: Run, ctxs) -> None:
+    """BOILERPLATE_EXPLANATION for explanations reused elsewhere or carrying no fact of their row."""
     code = "BOILERPLATE_EXPLANATION"
     subst = []
     for row in run.rows:
@@ -68,7 +70,7 @@ def _check_boilerplate(run: _Run, ctxs) -> None:
     # Whether another row's use counts depends only on its document and project name (or on being in
     # this row's project, which always counts): group the uses so a sentence used a thousand times is
     # not compared a thousand times per row.
-    uses: dict[str, dict[tuple[tuple, str], list[_Row]]] = defaultdict(lambda: defaultdict(list))
+    uses: dict[str, dict[tuple[tuple, str], list[Row]]] = defaultdict(lambda: defaultdict(list))
     for row, key in subst:
         uses[key][(row.proj.doc, row.proj.name_key)].append(row)
     corpus_uses = {}
@@ -82,8 +84,8 @@ def _check_boilerplate(run: _Run, ctxs) -> None:
         crows = corpus_uses.get(key, [])
         expl = row.explanation.strip()
         if others or crows:
-            evidence = [_neighbour(row.proj.doc, r) | {"explanation": r.explanation} for r in others]
-            evidence += [{"scope": "历史报告库", "source": _file_name(c.file), "project": c.project,
+            evidence = [evidence_of(row.proj.doc, r) | {"explanation": r.explanation} for r in others]
+            evidence += [{"scope": "历史报告库", "source": file_name(c.file), "project": c.project,
                           "indicator": c.indicator, "explanation": c.explanation, "year": c.year}
                          for c in crows[:MAX_EVIDENCE - len(evidence)]]
             n = n_others + len(crows)
@@ -106,16 +108,16 @@ def _check_boilerplate(run: _Run, ctxs) -> None:
                     reason="说明中没有本行的数字、指标内容或原因，属于套话", neighbours=[])
 
 
-def _reuses(run: _Run, row: _Row, groups: dict[tuple[tuple, str], list[_Row]]) -> tuple[int, list[_Row]]:
+def _reuses(run: Run, row: Row, groups: dict[tuple[tuple, str], list[Row]]) -> tuple[int, list[Row]]:
     """How many other review rows use the row's explanation, and the first MAX_EVIDENCE of them.
 
     Reuse inside the same report counts (two rows, one sentence); a use in another report does
-    not when that report is this one again or the row's project in another year (``_Run.excluded``).
+    not when that report is this one again or the row's project in another year (``Run.excluded``).
     """
     proj = row.proj
     counted = [members for (doc, nk), members in groups.items()
                if doc == proj.doc or not (run.doc_excluded(proj.doc, doc)
-                                          or _ratio(nk, proj.name_key) >= SAME_PROJECT_NAME)]
+                                          or text_ratio(nk, proj.name_key) >= SAME_PROJECT_NAME)]
     n = sum(map(len, counted)) - 1  # the row itself is among its own report's uses
     first = islice((r for r in heapq.merge(*counted, key=lambda r: r.i) if r is not row), MAX_EVIDENCE)
     return n, list(first)

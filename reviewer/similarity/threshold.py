@@ -5,7 +5,7 @@ from __future__ import annotations
 from reviewer.model import Document, IndicatorRow, Project
 
 
-def _check_exact_threshold(documents: list[Document], ctxs) -> None:
+def check_exact_threshold(documents: list[Document], ctxs) -> None:
     """Projects (or, in a department table, goals) whose actuals sit exactly on the threshold."""
     code = "EXACT_THRESHOLD_PATTERN"
     for di, doc in enumerate(documents):

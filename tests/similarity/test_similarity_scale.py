@@ -11,7 +11,7 @@ from reviewer.corpus import match_key
 from reviewer.model import Document, IndicatorRow, Project
 from reviewer.pipeline import parse_path
 from reviewer.similarity import run_similarity
-from reviewer.similarity.rules import _ratio
+from reviewer.similarity.rules import text_ratio
 
 
 def _flags(doc: Document, code: str) -> set[tuple[str, str | None]]:
@@ -20,7 +20,7 @@ def _flags(doc: Document, code: str) -> set[tuple[str, str | None]]:
 
 def _review(doc: Document) -> Document:
     """Run the checks with cold caches (timings of this are benchmarks/bench_scaling.py's job)."""
-    _ratio.cache_clear()
+    text_ratio.cache_clear()
     match_key.cache_clear()
     run_similarity([doc], use_corpus=False)
     return doc
