@@ -10,6 +10,7 @@ import pytest
 from conftest import seed
 
 from reviewer.store import FindingFilter, Store
+from reviewer.ui import view
 from reviewer.ui.service import Upload
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -78,7 +79,7 @@ def test_the_reviewers_text_survives_a_later_decision_on_the_same_row(page):
                    if k[-1] != "|" and sum(f.status == "open" for f in h.store.group_findings(sid, k)) >= 2)
     first, second = [f.id for f in h.store.group_findings(sid, row_key) if f.status == "open"][:2]
     h.on_decide("edit")(sid, row_key, [first], "审阅人写的原因。", "", "", "", 0, "", "", "", "", "")
-    card = h.s.card(sid, row_key)
+    card = h.card(sid, row_key)
     assert card["explanation"] == "审阅人写的原因。"
     h.on_decide("accept")(sid, row_key, [second], card["explanation"], card["critique"], card["critique"], "", 0,
                           "", "", "", "", "")
@@ -170,7 +171,7 @@ def test_findings_come_before_drafts_and_opening_a_row_drafts_it(tmp_path):
     assert service.store.drafted_projects(sid) == set()
     key = next(k for k in service.store.group_keys(sid)
                if any(f.code == "UNEXPLAINED_DEDUCTION" for f in service.store.group_findings(sid, k)))
-    card = service.card(sid, key)
+    card = view.card_parts(service.card(sid, key))
     doc, project, _ = key.split("|")
     assert (doc, project) in service.store.drafted_projects(sid)
     assert card["explanation"] and "草稿" in card["explanation_label"]
