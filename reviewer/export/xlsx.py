@@ -138,119 +138,162 @@ def _findings_sheet(ws: Any, report: Report) -> None:
     ws.auto_filter.ref = ws.dimensions
 
 
+class _ProjectSheet:
+    """A project's sheet being written: its worksheet, styles, column layout and current row."""
+
+    def __init__(self, ws: Any, project: Project):
+        from openpyxl.utils import get_column_letter
+
+        self.ws, self.st, self.r = ws, _styles(), 0
+        self.has_goal = any(r.goal for r in project.rows)
+        self.off = 1 if self.has_goal else 0  # the 绩效目标 column shifts every other one right
+        self.heads = (["绩效目标"] if self.has_goal else []) + [
+            "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施", "审核发现"]
+        self.ncol = len(self.heads)
+        self.half = (self.ncol - 1) // 2
+        widths = ([14] if self.has_goal else []) + [12, 14, 30, 16, 16, 7, 7, 42, 34]
+        for i, w in enumerate(widths, 1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+
+    def put(self, c: int, value: Any, style: str = "wrap", span_to: int | None = None) -> Any:
+        """Write a bordered cell in the current row, merged up to column ``span_to``."""
+        cell = self.ws.cell(row=self.r, column=c, value=value)
+        cell.alignment, cell.border = self.st[style] if style in ("wrap", "center") else self.st["wrap"], self.st["border"]
+        if span_to and span_to > c:
+            self.ws.merge_cells(start_row=self.r, start_column=c, end_row=self.r, end_column=span_to)
+        return cell
+
+    def next_row(self, step: int = 1) -> None:
+        self.r += step
+
+
 def _project_sheet(ws: Any, report: Report, doc_id: str, doc: Document, project: Project) -> None:
     """One project's 自评表 in its usual layout, explanations as decided, plus a 审核发现 column."""
-    from openpyxl.comments import Comment
+    sh = _ProjectSheet(ws, project)
+    _title_rows(sh, doc, project)
+    _budget_rows(sh, project)
+    _header_row(sh)
+    by_row, project_notes = _finding_notes(report, doc_id, doc, project)
+    _indicator_rows(sh, report, doc_id, project, by_row)
+    _total_and_notes(sh, project, project_notes)
+    ws.freeze_panes = None
+
+
+def _title_rows(sh: _ProjectSheet, doc: Document, project: Project) -> None:
+    """Title, year, 项目名称, 主管部门 and 实施单位."""
     from openpyxl.utils import get_column_letter
 
-    st = _styles()
-    has_goal = any(r.goal for r in project.rows)
-    heads = (["绩效目标"] if has_goal else []) + ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值",
-                                                   "分值", "得分", "偏差原因分析及改进措施", "审核发现"]
-    ncol = len(heads)
-    last = get_column_letter(ncol - 1)  # the original table ends before 审核发现
-    widths = ([14] if has_goal else []) + [12, 14, 30, 16, 16, 7, 7, 42, 34]
-    for i, w in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(i)].width = w
-
-    def put(r: int, c: int, value: Any, style: str = "wrap", span_to: int | None = None) -> None:
-        cell = ws.cell(row=r, column=c, value=value)
-        cell.alignment, cell.border = st[style] if style in ("wrap", "center") else st["wrap"], st["border"]
-        if span_to and span_to > c:
-            ws.merge_cells(start_row=r, start_column=c, end_row=r, end_column=span_to)
-
-    r = 1
-    ws.cell(row=r, column=1, value=project.title or f"{project.name}项目支出绩效自评表").font = st["title"]
-    ws.merge_cells(f"A1:{last}1")
+    ws, st, last = sh.ws, sh.st, sh.ncol - 1  # the original table ends before 审核发现
+    sh.next_row()
+    ws.cell(row=sh.r, column=1, value=project.title or f"{project.name}项目支出绩效自评表").font = st["title"]
+    ws.merge_cells(f"A1:{get_column_letter(last)}1")
     ws["A1"].alignment = st["center"]
     if doc.year:
-        r += 1
-        ws.cell(row=r, column=1, value=f"（{doc.year} 年度）").alignment = st["center"]
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncol - 1)
-    r += 1
-    put(r, 1, "项目名称", "center")
-    put(r, 2, project.name, span_to=ncol - 1)
-    r += 1
-    half = (ncol - 1) // 2
-    put(r, 1, "主管部门", "center")
-    put(r, 2, project.department or "", span_to=half)
-    put(r, half + 1, "实施单位", "center")
-    put(r, half + 2, project.unit or "", span_to=ncol - 1)
+        sh.next_row()
+        ws.cell(row=sh.r, column=1, value=f"（{doc.year} 年度）").alignment = st["center"]
+        ws.merge_cells(start_row=sh.r, start_column=1, end_row=sh.r, end_column=last)
+    sh.next_row()
+    sh.put(1, "项目名称", "center")
+    sh.put(2, project.name, span_to=last)
+    sh.next_row()
+    sh.put(1, "主管部门", "center")
+    sh.put(2, project.department or "", span_to=sh.half)
+    sh.put(sh.half + 1, "实施单位", "center")
+    sh.put(sh.half + 2, project.unit or "", span_to=last)
+
+
+def _budget_rows(sh: _ProjectSheet, project: Project) -> None:
+    """The funding table and the 年度总体目标 block, when the report has them."""
+    last = sh.ncol - 1
     if project.budget:
         b = project.budget
-        r += 1
+        sh.next_row()
         for c, text in enumerate(["项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], 1):
-            put(r, c, text, "center")
-        r += 1
+            sh.put(c, text, "center")
+        sh.next_row()
         for c, value in enumerate(["年度资金总额", _num(b.initial), _num(b.full), _num(b.spent), _num(b.weight),
                                    _rate(project), _num(b.score)], 1):
-            put(r, c, value, "center")
+            sh.put(c, value, "center")
     if project.purpose or project.achieved:
-        r += 1
-        put(r, 1, "年度总体目标", "center")
-        put(r, 2, "预期目标", "center", span_to=half)
-        put(r, half + 1, "实际完成情况", "center", span_to=ncol - 1)
-        r += 1
-        put(r, 1, "")
-        put(r, 2, project.purpose or "", span_to=half)
-        put(r, half + 1, project.achieved or "", span_to=ncol - 1)
-    r += 1
-    for c, text in enumerate(heads, 1):
-        put(r, c, text, "center")
-        ws.cell(row=r, column=c).fill = st["head"]
-        ws.cell(row=r, column=c).font = st["bold"]
-    ws.cell(row=r, column=ncol).fill = st["note"]
+        sh.next_row()
+        sh.put(1, "年度总体目标", "center")
+        sh.put(2, "预期目标", "center", span_to=sh.half)
+        sh.put(sh.half + 1, "实际完成情况", "center", span_to=last)
+        sh.next_row()
+        sh.put(1, "")
+        sh.put(2, project.purpose or "", span_to=sh.half)
+        sh.put(sh.half + 1, project.achieved or "", span_to=last)
 
+
+def _header_row(sh: _ProjectSheet) -> None:
+    sh.next_row()
+    for c, text in enumerate(sh.heads, 1):
+        cell = sh.put(c, text, "center")
+        cell.fill, cell.font = sh.st["head"], sh.st["bold"]
+    sh.ws.cell(row=sh.r, column=sh.ncol).fill = sh.st["note"]
+
+
+def _finding_notes(report: Report, doc_id: str, doc: Document,
+                   project: Project) -> tuple[dict[str, list[str]], list[str]]:
+    """The project's findings as 审核发现 lines: per row id, and those about the project as a whole."""
     by_row: dict[str, list[str]] = {}
-    project_notes = []
+    project_notes: list[str] = []
     for f in doc.findings:
         if f.project_id != project.id:
             continue
-        s = report.state(doc_id, f.id)
         label = f"{severity_name(f.severity)}·{code_name(f.code)}"
         if report.reviewed:
-            label += f"（{status_name(s.status)}）"
+            label += f"（{status_name(report.state(doc_id, f.id).status)}）"
         (by_row.setdefault(f.row_id, []) if f.row_id else project_notes).append(f"{label}：{f.message}")
+    return by_row, project_notes
 
-    first_row = r + 1
-    off = 1 if has_goal else 0
+
+def _indicator_rows(sh: _ProjectSheet, report: Report, doc_id: str, project: Project,
+                    by_row: dict[str, list[str]]) -> None:
+    """One line per indicator row, the decided 偏差原因分析 highlighted with the original in a comment."""
+    from openpyxl.comments import Comment
+
+    first_row, off = sh.r + 1, sh.off
     for row in project.rows:
-        r += 1
-        cells = ([row.goal or ""] if has_goal else []) + [
+        sh.next_row()
+        cells = ([row.goal or ""] if sh.has_goal else []) + [
             row.level1 or "", row.level2 or "", row.indicator, row.target or "", row.actual or "",
             _num(row.weight, row.weight_text), _num(row.score, row.score_text), row.explanation or "",
             "\n".join(by_row.get(row.id, [])),
         ]
         for c, value in enumerate(cells, 1):
-            put(r, c, value, "center" if c <= 2 + off or c in (6 + off, 7 + off) else "wrap")
+            sh.put(c, value, "center" if c <= 2 + off or c in (6 + off, 7 + off) else "wrap")
         decided = report.row_texts.get((doc_id, row.id))
         if decided:
-            cell = ws.cell(row=r, column=8 + off, value=decided["final_text"])
-            cell.fill = st["changed"]
+            cell = sh.ws.cell(row=sh.r, column=8 + off, value=decided["final_text"])
+            cell.fill = sh.st["changed"]
             who = decided.get("decided_by") or ""
             cell.comment = Comment(f"原文：{row.explanation or '（空）'}\n审核：{who} {decided.get('decided_at') or ''}",
                                    "绩效自评审阅助手", width=300, height=120)
         if by_row.get(row.id):
-            ws.cell(row=r, column=ncol).fill = st["note"]
-    if has_goal:
-        _merge_runs(ws, first_row, r, 1, parent=None)
-    _merge_runs(ws, first_row, r, 1 + off, parent=1 if has_goal else None)
-    _merge_runs(ws, first_row, r, 2 + off, parent=1 + off)
+            sh.ws.cell(row=sh.r, column=sh.ncol).fill = sh.st["note"]
+    if sh.has_goal:
+        _merge_runs(sh.ws, first_row, sh.r, 1, parent=None)
+    _merge_runs(sh.ws, first_row, sh.r, 1 + off, parent=1 if sh.has_goal else None)
+    _merge_runs(sh.ws, first_row, sh.r, 2 + off, parent=1 + off)
+
+
+def _total_and_notes(sh: _ProjectSheet, project: Project, project_notes: list[str]) -> None:
+    """The 总分 line, then the findings about the project as a whole."""
+    off = sh.off
     if project.total:
-        r += 1
-        put(r, 1, "总分", "center", span_to=5 + off)
-        put(r, 6 + off, _num(project.total.weight), "center")
-        put(r, 7 + off, _num(project.total.score), "center")
-        put(r, 8 + off, "")
-        put(r, ncol, "")
+        sh.next_row()
+        sh.put(1, "总分", "center", span_to=5 + off)
+        sh.put(6 + off, _num(project.total.weight), "center")
+        sh.put(7 + off, _num(project.total.score), "center")
+        sh.put(8 + off, "")
+        sh.put(sh.ncol, "")
     if project_notes:
-        r += 2
-        ws.cell(row=r, column=1, value="项目整体审核发现").font = st["bold"]
+        sh.next_row(2)
+        sh.ws.cell(row=sh.r, column=1, value="项目整体审核发现").font = sh.st["bold"]
         for note in project_notes:
-            r += 1
-            put(r, 1, note, span_to=ncol)
-            ws.cell(row=r, column=1).fill = st["note"]
-    ws.freeze_panes = None
+            sh.next_row()
+            sh.put(1, note, span_to=sh.ncol).fill = sh.st["note"]
 
 
 def _merge_runs(ws: Any, top: int, bottom: int, col: int, parent: int | None) -> None:
