@@ -1,4 +1,4 @@
-"""What each control of the web page does (ui_app.py lays the page out and wires events here).
+"""What each control of the web page does (app.py lays the page out and wires events here).
 
 Every handler answers bad or missing input with one Chinese line in the message bar and leaves
 the page usable: no exception and no Gradio internal message reaches the reviewer.
@@ -293,10 +293,7 @@ class Handlers:
         if (critique or "") != (critique_orig or ""):
             return {self.c.message: ""}
         card = self.card(sid, key)
-        details = [self.store.finding_detail(sid, f) for f in (checks or [])]
-        texts = list(dict.fromkeys(t for d in details for t in (
-            [d.finding.critique] if d.finding.critique else [x.text for x in d.critiques]) if t))
-        text = "\n".join(texts) if checks else card["critique"]
+        text = view.critique_text([self.store.finding_detail(sid, f) for f in checks]) if checks else card["critique"]
         return {self.c.critique: text, self.c.critique_orig: text, self.c.message: ""}
 
     # -------------------------------------------------------------- decisions

@@ -154,7 +154,7 @@ def card_parts(card: Card) -> dict[str, Any]:
     shown = set(card.checked) or {f0.id}  # the findings the next decision is about are unfolded
     findings_html = "".join(_finding_html(d, d.finding.id in shown) for d in card.details)
     explanation, label = _explanation(card)
-    critique = _critique_text(card)
+    critique = critique_text(card.details, card.checked)
     history = "".join(
         f"<li>{e(h['at'][5:16].replace('T', ' '))} {e(h['reviewer'])}：{e(code_name(d.finding.code))} "
         f"{e(_action_name(h['action']))}{'（' + e(h['reason']) + '）' if h.get('reason') else ''}</li>"
@@ -223,11 +223,12 @@ def _explanation(card: Card) -> tuple[str, str]:
     return "", "偏差原因分析（暂无草稿，可直接填写后按 E 修改后确认）"
 
 
-def _critique_text(card: Card) -> str:
-    """The 审核意见 of the checked findings: the reviewer's own where written, else the drafts."""
+def critique_text(details: list[FindingDetail], checked: list[str] | None = None) -> str:
+    """The 审核意见 of the findings (only the ``checked`` ones if given): the reviewer's own where
+    written, else the drafts."""
     texts: list[str] = []
-    for d in card.details:
-        if card.checked and d.finding.id not in card.checked:
+    for d in details:
+        if checked and d.finding.id not in checked:
             continue
         for t in [d.finding.critique] if d.finding.critique else [c.text for c in d.critiques]:
             if t and t not in texts:
@@ -307,6 +308,7 @@ __all__ = [
     "TABLE_HEADERS",
     "card_parts",
     "coverage_html",
+    "critique_text",
     "empty_card",
     "errors_html",
     "filter_choices",
