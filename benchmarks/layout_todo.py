@@ -1,7 +1,7 @@
 """The layout suite's failures as a to-do list: one line per (document × layout) that does not read
 back to its rows, with the number of differing cells and the first one, grouped by layout.
 
-Same cases and comparison as tests/test_layouts.py, without pytest's noise.
+Same cases and comparison as tests/tables/test_layouts.py, without pytest's noise.
 Run: .venv/bin/python benchmarks/layout_todo.py [--only SUBSTRING]. Always exits 0.
 """
 

@@ -175,7 +175,7 @@ def is_reverse(indicator: str | None, level2: str | None, target: Value) -> bool
         return True
     if target.comparator in {">=", ">"}:
         return False
-    from reviewer.checks.natures import is_cost_ceiling, is_reverse_name, rate_direction
+    from reviewer.vocab.natures import is_cost_ceiling, is_reverse_name, rate_direction
 
     if rate_direction(indicator) == "high":
         return False

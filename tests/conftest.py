@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+TESTS = Path(__file__).resolve().parent  # tests/, where data/, golden/ and the helper modules live
+ROOT = TESTS.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
 if not SEEDS.exists():  # CI clones main with shared/ beside it
     SEEDS = Path(os.environ.get("REVIEWER_SEEDS", "../shared/seeds")).resolve()
 

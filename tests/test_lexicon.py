@@ -84,7 +84,7 @@ def test_framework_rows_are_never_accused_even_when_copied_across_sectors():
 
 
 def test_a_users_model_scores_belonging_with_thresholds_calibrated_on_the_run(tmp_path, seeds_dir, monkeypatch):
-    from test_embed import build_tiny_model
+    from tiny_model import build_tiny_model
 
     from reviewer.pipeline import parse_path
 

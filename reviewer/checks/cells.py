@@ -8,10 +8,10 @@ import re
 
 from rapidfuzz import fuzz
 
-from reviewer.checks import natures as nat
 from reviewer.checks.base import Ctx, check, fmt, rows, values
 from reviewer.model import IndicatorRow, Project
 from reviewer.text import phrases, squash
+from reviewer.vocab import natures as nat
 
 
 def _figure_due(r: IndicatorRow) -> bool:

@@ -6,10 +6,10 @@ import re
 from decimal import Decimal
 
 from reviewer.checks.base import Ctx, budget_rate, check, fmt, pct, rows, values
-from reviewer.checks.natures import NATURE_UNKNOWN, is_capped_rate, is_cost_ceiling, rate_direction
 from reviewer.text import normalise_text, phrases, squash
 from reviewer.values import parse_value, years_in
 from reviewer.vocab import alternation
+from reviewer.vocab.natures import NATURE_UNKNOWN, is_capped_rate, is_cost_ceiling, rate_direction
 
 FUND_DOC = re.compile(r"[\u4e00-\u9fff]{1,3}财[\u4e00-\u9fff]{1,2}[\[【〔(（]\s*(\d{4})\s*[\]】〕)）]\s*(\d+)\s*号")
 

@@ -69,7 +69,7 @@ class ParsedDoc:
     error: str | None = None
 
 
-def _faiss():
+def faiss_module():
     import faiss
 
     return faiss
@@ -77,7 +77,7 @@ def _faiss():
 
 def new_index(vectors: np.ndarray, dim: int):
     """Flat for small corpora, IVF-Flat (trained here) for large ones; see the module docstring."""
-    faiss = _faiss()
+    faiss = faiss_module()
     n = len(vectors)
     if n < IVF_THRESHOLD:
         return faiss.IndexFlatIP(dim)
@@ -227,7 +227,7 @@ class Corpus:
 
     # -------------------------------------------------------------- writing
 
-    def _insert_document(self, parsed: ParsedDoc, file: str, in_fit: bool) -> list[str]:
+    def insert_document(self, parsed: ParsedDoc, file: str, in_fit: bool) -> list[str]:
         """Insert one parsed document's records; return the row texts to embed, in vec_id order."""
         doc = parsed.doc
         assert doc is not None
@@ -267,7 +267,7 @@ class Corpus:
         try:
             all_texts: list[str] = []
             for pd, file in zip(parsed, files):
-                all_texts += self._insert_document(pd, file, in_fit=False)
+                all_texts += self.insert_document(pd, file, in_fit=False)
             vectors = encode(self.embedder, all_texts, progress, 0.0, 0.9)
             self._add_vectors(vectors)
             added = len(vectors)
@@ -283,7 +283,7 @@ class Corpus:
         if len(vectors) == 0:
             return
         self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        if isinstance(self.index, _faiss().IndexFlat) and self.index.ntotal >= IVF_THRESHOLD:
+        if isinstance(self.index, faiss_module().IndexFlat) and self.index.ntotal >= IVF_THRESHOLD:
             self.index = _to_ivf(self.index, self.embedder.dim)
 
     def close(self) -> None:

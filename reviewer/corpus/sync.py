@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from reviewer.corpus import index_file
 from reviewer.corpus.db import connect
 from reviewer.corpus.embed import norm_text
-from reviewer.corpus.index import IVF_NPROBE, Corpus, ParsedDoc, _faiss, encode, new_index
+from reviewer.corpus.index import IVF_NPROBE, Corpus, ParsedDoc, encode, faiss_module, new_index
 from reviewer.corpus.index_file import file_sha256
 from reviewer.corpus.keys import INDEX_FORMAT, content_signature, project_profile
 from reviewer.errors import InputError
@@ -113,50 +113,23 @@ def build(corpus_dir: str | Path | None = None, progress: Progress | None = None
 
 def _build_locked(cdir: Path, path: Path, progress: Progress | None,
                   parsed_cache: dict[str, ParsedDoc] | None = None) -> Corpus:
-    from reviewer.corpus.embed import fit_builtin_embedder, load_user_model, save_builtin
-
     if not cdir.is_dir():
         raise InputError(f"历史报告库目录不存在：{cdir}")
-    files = list(_report_files(reports_dir(cdir)))
-    parsed: list[ParsedDoc] = []
-    seen: set[str] = set()
-    for i, f in enumerate(files):
-        if progress:
-            progress(0.3 * i / max(len(files), 1), f"解析历史报告 {f.name}")
-        sha = file_sha256(f)
-        pd = (parsed_cache or {}).get(sha) or _parse(f, sha)
-        pd.path = f
-        if pd.sha in seen:  # the same bytes under two names: index once
-            continue
-        seen.add(pd.sha)
-        parsed.append(pd)
+    parsed = _parse_all(list(_report_files(reports_dir(cdir))), progress, parsed_cache or {})
     good = [p for p in parsed if p.doc is not None]
-
+    # Built in a sibling directory and swapped in whole: a crash leaves the old index usable.
     tmp = path.with_name(path.name + f".building-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
         choice = embedder_choice()
-        fit_stats: dict[str, Any] = {}
-        if choice == "builtin":
-            if progress:
-                progress(0.35, "拟合内置字符 n-gram 嵌入模型")
-            texts = [t for pd in good for t in _row_texts(pd.doc)]
-            texts += [project_profile(p.name, p.title, p.purpose) for pd in good for p in pd.doc.projects]
-            if len([t for t in texts if norm_text(t)]) < 3:
-                raise InputError(f"历史报告库 {cdir} 中没有可用的指标表，无法建立索引")
-            embedder = fit_builtin_embedder(texts)
-            fit_stats = embedder.fit_stats
-            save_builtin(embedder, tmp / "embedder")
-        else:
-            embedder = load_user_model(choice)
+        embedder, fit_stats = _embedder_for_build(choice, good, cdir, tmp, progress)
         db = connect(tmp / "meta.sqlite3")
-        faiss = _faiss()
-        corpus = Corpus(cdir, tmp, embedder, faiss.IndexFlatIP(embedder.dim), db)
+        corpus = Corpus(cdir, tmp, embedder, faiss_module().IndexFlatIP(embedder.dim), db)
         db.execute("BEGIN IMMEDIATE")
         texts = []
         for pd in good:
-            texts += corpus._insert_document(pd, str(pd.path.relative_to(reports_dir(cdir))), in_fit=True)
+            texts += corpus.insert_document(pd, str(pd.path.relative_to(reports_dir(cdir))), in_fit=True)
         for pd in parsed:
             if pd.doc is None:
                 db.execute("INSERT OR REPLACE INTO skipped VALUES (?,?,?,?,?)",
@@ -185,6 +158,43 @@ def _build_locked(cdir: Path, path: Path, progress: Progress | None,
     if progress:
         progress(1.0, "索引已建立")
     return _open_existing(cdir, path)
+
+
+
+
+def _parse_all(files: list[Path], progress: Progress | None, cache: dict[str, ParsedDoc]) -> list[ParsedDoc]:
+    """Every report file read once; the same bytes under two names are indexed once."""
+    parsed: list[ParsedDoc] = []
+    seen: set[str] = set()
+    for i, f in enumerate(files):
+        if progress:
+            progress(0.3 * i / max(len(files), 1), f"解析历史报告 {f.name}")
+        sha = file_sha256(f)
+        pd = cache.get(sha) or _parse(f, sha)
+        pd.path = f
+        if pd.sha in seen:
+            continue
+        seen.add(pd.sha)
+        parsed.append(pd)
+    return parsed
+
+
+def _embedder_for_build(choice: str, good: list[ParsedDoc], cdir: Path, tmp: Path,
+                        progress: Progress | None) -> tuple[Embedder, dict[str, Any]]:
+    """The user's model, or the built-in one fitted on the corpus rows and project profiles (saved in tmp)."""
+    from reviewer.corpus.embed import fit_builtin_embedder, load_user_model, save_builtin
+
+    if choice != "builtin":
+        return load_user_model(choice), {}
+    if progress:
+        progress(0.35, "拟合内置字符 n-gram 嵌入模型")
+    texts = [t for pd in good for t in _row_texts(pd.doc)]
+    texts += [project_profile(p.name, p.title, p.purpose) for pd in good for p in pd.doc.projects]
+    if len([t for t in texts if norm_text(t)]) < 3:
+        raise InputError(f"历史报告库 {cdir} 中没有可用的指标表，无法建立索引")
+    embedder = fit_builtin_embedder(texts)
+    save_builtin(embedder, tmp / "embedder")
+    return embedder, embedder.fit_stats
 
 
 def _open_existing(cdir: Path, path: Path) -> Corpus:

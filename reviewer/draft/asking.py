@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Asking the LLM for a draft: the prompt context, parsing the reply, and the checks a reply must pass
+(grounded figures, no obeyed report instructions, specific to its row), with one retry that says why."""
 
 from __future__ import annotations
 

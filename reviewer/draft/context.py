@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""What one draft is about: the jobs to draft (rows with deviations, one critique per finding) and the
+report text each may draw on — figures, related paragraphs, finding evidence — which grounding checks against."""
 
 from __future__ import annotations
 

@@ -74,48 +74,77 @@ def _places(num: str) -> int:
     return len(num.split(".", 1)[1]) if "." in num else 0
 
 
+class _Scan:
+    """A text being read for numbers: what is already taken by an earlier reader, and what was found."""
+
+    def __init__(self, text: str):
+        self.t = text
+        self.taken = [False] * len(text)
+        self.out: list[Mention] = []
+
+    def free(self, a: int, b: int) -> bool:
+        return not any(self.taken[a:b])
+
+    def take(self, a: int, b: int, mention: Mention | None = None) -> None:
+        for i in range(a, b):
+            self.taken[i] = True
+        if mention is not None:
+            self.out.append(mention)
+
+
 def extract(text: str | None) -> list[Mention]:
     """Every number, percentage, year and date in ``text`` (enumeration labels left out)."""
     if not text:
         return []
-    t = text.translate(_FULLWIDTH)
-    taken = [False] * len(t)
-    out: list[Mention] = []
+    scan = _Scan(text.translate(_FULLWIDTH))
+    # Order matters: a reader only sees characters no earlier reader took.
+    for reader in (_dates, _approximations, _enumerations, _cn_percents, _arabic, _cn_numbers):
+        reader(scan)
+    scan.out.sort(key=lambda x: x.start)
+    return scan.out
 
-    def free(a: int, b: int) -> bool:
-        return not any(taken[a:b])
 
-    def take(a: int, b: int) -> None:
-        for i in range(a, b):
-            taken[i] = True
-
-    for m in _DATE.finditer(t):
+def _dates(scan: _Scan) -> None:
+    for m in _DATE.finditer(scan.t):
         year, month, day = m.group(1), m.group(2), m.group(3)
         if not (1900 <= int(year) <= 2100 and 1 <= int(month) <= 12):
             continue
         if m.group(0)[4] == "." and not day:
             continue  # "2023.12" is more likely a decimal than a month
-        out.append(Mention(year, "year", Decimal(year), 0, m.start(1)))
-        out.append(Mention(month, "number", Decimal(int(month)), 0, m.start(2)))
+        scan.out.append(Mention(year, "year", Decimal(year), 0, m.start(1)))
+        scan.out.append(Mention(month, "number", Decimal(int(month)), 0, m.start(2)))
         if day:
-            out.append(Mention(day, "number", Decimal(int(day)), 0, m.start(3)))
-        take(m.start(), m.end())
-    for a in approximations(t):  # fractions, 成, 余/近/约, 千, English words: before the plain readers
-        if free(a.start, a.end):
-            out.append(Mention(a.text, "percent" if a.percent else "number", a.value, 0, a.start, a.lo, a.hi))
-            take(a.start, a.end)
-    for m in _ENUM.finditer(t):
+            scan.out.append(Mention(day, "number", Decimal(int(day)), 0, m.start(3)))
+        scan.take(m.start(), m.end())
+
+
+def _approximations(scan: _Scan) -> None:
+    """Fractions, 成, 余/近/约, 千, English words: before the plain readers."""
+    for a in approximations(scan.t):
+        if scan.free(a.start, a.end):
+            scan.take(a.start, a.end,
+                      Mention(a.text, "percent" if a.percent else "number", a.value, 0, a.start, a.lo, a.hi))
+
+
+def _enumerations(scan: _Scan) -> None:
+    """List labels (1. 2、 (3)) are not figures: take them so no reader sees them."""
+    for m in _ENUM.finditer(scan.t):
         n = m.group("n") or m.group("p")
-        if free(m.start(), m.end()) and int(n) <= 20:
-            take(m.start(), m.end())
-    for m in _PERCENT_CN.finditer(t):
+        if scan.free(m.start(), m.end()) and int(n) <= 20:
+            scan.take(m.start(), m.end())
+
+
+def _cn_percents(scan: _Scan) -> None:
+    for m in _PERCENT_CN.finditer(scan.t):
         raw = m.group("num")
         value = _dec(raw) if re.fullmatch(r"[\d.]+", raw) else cn_to_decimal(raw)
-        if value is not None and free(m.start(), m.end()):
-            out.append(Mention(m.group(0), "percent", value, _places(str(value)), m.start()))
-            take(m.start(), m.end())
-    for m in _ARABIC.finditer(t):
-        if not free(m.start(), m.end("num")):
+        if value is not None and scan.free(m.start(), m.end()):
+            scan.take(m.start(), m.end(), Mention(m.group(0), "percent", value, _places(str(value)), m.start()))
+
+
+def _arabic(scan: _Scan) -> None:
+    for m in _ARABIC.finditer(scan.t):
+        if not scan.free(m.start(), m.end("num")):
             continue
         value = _dec(m.group("num"))
         if value is None:
@@ -132,13 +161,13 @@ def extract(text: str | None) -> list[Mention]:
             kind = "year"
         else:
             kind = "number"
-        out.append(Mention(m.group(0), kind, value, places, m.start()))
-        take(m.start(), m.end())
-    for m in _CN_NUMBER.finditer(t):
+        scan.take(m.start(), m.end(), Mention(m.group(0), kind, value, places, m.start()))
+
+
+def _cn_numbers(scan: _Scan) -> None:
+    for m in _CN_NUMBER.finditer(scan.t):
         raw = m.group("num")
-        if not free(m.start(), m.end()):
-            continue
-        if raw == "一":
+        if not scan.free(m.start(), m.end()) or raw == "一":
             continue
         value = cn_to_decimal(raw)
         if value is None:
@@ -146,10 +175,7 @@ def extract(text: str | None) -> list[Mention]:
         measure = m.group("measure")
         is_year = measure == "年" and len(raw) == 4 and all(c in CN_DIGITS for c in raw)
         kind = "year" if is_year else "percent" if measure == "%" else "number"
-        out.append(Mention(m.group(0), kind, value, _places(str(value)), m.start()))
-        take(m.start(), m.end())
-    out.sort(key=lambda x: x.start)
-    return out
+        scan.take(m.start(), m.end(), Mention(m.group(0), kind, value, _places(str(value)), m.start()))
 
 
 def _norm(d: Decimal) -> Decimal:

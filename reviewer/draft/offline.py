@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""The offline drafter: a 偏差原因分析 or 审核意见 from the row's own figures and words, a cause only when the
+report states one (else 【请补充原因】); also the fallback whenever an LLM reply cannot be trusted."""
 
 from __future__ import annotations
 

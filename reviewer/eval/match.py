@@ -125,6 +125,22 @@ def score(dataset: Dataset, documents: dict[str, Document], scored: tuple[str, .
 
 def _score_document(result: MatchResult, name: str, doc: Document, labels: list[Label]) -> None:
     rows = [(p, r) for p in doc.projects for r in p.rows]
+    row_place, project_place, doc_place = _place_labels(result, doc, rows, labels)
+    predicted = _predicted(result, doc, rows, row_place, project_place, doc_place)
+    expected: dict[tuple, _Place] = {}
+    for kind, places in (("row", row_place), ("project", project_place), ("document", {None: doc_place})):
+        for ident, place in places.items():
+            expected.update({(kind, ident, c): place for c in place.codes if c in result.scores})
+    _tally(result, name, doc, rows, predicted, expected)
+    for p, r in rows:
+        place = row_place.get(r.id)
+        if place is not None:
+            result.labelled_rows.append(LabelledRow(name, doc, p, r, place.codes, place.ignore, place.reference))
+
+
+def _place_labels(result: MatchResult, doc: Document, rows: list, labels: list[Label]
+                  ) -> tuple[dict[str, _Place], dict[str, _Place], _Place]:
+    """Where each label lands: on rows, on projects, or on the document (findings with row_id null)."""
     row_place: dict[str, _Place] = {}
     project_place: dict[str, _Place] = {}
     doc_place = _Place()
@@ -155,15 +171,19 @@ def _score_document(result: MatchResult, name: str, doc: Document, labels: list[
                 _unmatched(result, label, "解析结果中没有该指标行")
             for _p, r in hits:
                 row_place.setdefault(r.id, _Place()).take(label)
+    return row_place, project_place, doc_place
 
-    # What the tool said, as (place, code) pairs.
+
+def _predicted(result: MatchResult, doc: Document, rows: list, row_place: dict[str, _Place],
+               project_place: dict[str, _Place], doc_place: _Place) -> dict[tuple, Finding]:
+    """What the tool said, as (place kind, place id, code) → finding."""
     predicted: dict[tuple, Finding] = {}
-    projects = {p.id: p for p in doc.projects}
-    row_of = {r.id: (p, r) for p, r in rows}
+    projects = {p.id for p in doc.projects}
+    row_ids = {r.id for _p, r in rows}
     for f in doc.findings:
         if f.code not in result.scores:
             continue
-        if f.row_id is not None and f.row_id in row_of:
+        if f.row_id is not None and f.row_id in row_ids:
             place = row_place.get(f.row_id, _Place())
             if f.code not in place.ignore:
                 predicted.setdefault(("row", f.row_id, f.code), f)
@@ -176,12 +196,14 @@ def _score_document(result: MatchResult, name: str, doc: Document, labels: list[
             predicted.setdefault(("document", None, f.code), f)
         elif f.code not in doc_place.ignore:
             predicted.setdefault(("project", f.project_id, f.code), f)
+    return predicted
 
-    expected: dict[tuple, _Place] = {}
-    for kind, places in (("row", row_place), ("project", project_place), ("document", {None: doc_place})):
-        for ident, place in places.items():
-            expected.update({(kind, ident, c): place for c in place.codes if c in result.scores})
 
+def _tally(result: MatchResult, name: str, doc: Document, rows: list, predicted: dict[tuple, Finding],
+           expected: dict[tuple, _Place]) -> None:
+    """Count true/false positives and misses per code, in document order."""
+    projects = {p.id: p for p in doc.projects}
+    row_of = {r.id: (p, r) for p, r in rows}
     pos = {p.id: (i, -1) for i, p in enumerate(doc.projects)}
     pos.update({r.id: (i, j) for i, p in enumerate(doc.projects) for j, r in enumerate(p.rows)})
     for key in sorted(set(predicted) | set(expected), key=lambda k: (pos.get(k[1], (-1, -1)), k[2])):
@@ -201,11 +223,6 @@ def _score_document(result: MatchResult, name: str, doc: Document, labels: list[
             s.fn += 1
             miss.label_line = expected[key].lines[0] if expected[key].lines else None
         result.misses.append(miss)
-
-    for p, r in rows:
-        place = row_place.get(r.id)
-        if place is not None:
-            result.labelled_rows.append(LabelledRow(name, doc, p, r, place.codes, place.ignore, place.reference))
 
 
 def _project_matches(p: Project, key: str) -> bool:

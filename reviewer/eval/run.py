@@ -13,7 +13,6 @@ options it was measured with, micro and per-code F1 and rows_found. ``--check-ba
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -93,9 +92,6 @@ def run_eval(dataset_dir: str | Path, *, use_corpus: bool = True, llm: bool = Fa
 
     dataset = load_dataset(dataset_dir)
     notes: list[str] = []
-    if use_corpus and importlib.util.find_spec("reviewer.similarity") is None:
-        use_corpus = False
-        notes.append("历史报告库比对模块尚未提供，本次按 --no-corpus 评估。")
     # A dataset's own documents may sit in the corpus (the seeds do): each is left out of the
     # corpus while it is reviewed, by content and by file name, so it is never compared with itself.
     result = review_paths(dataset.documents, use_corpus=use_corpus, corpus_dir=corpus_dir, llm=llm,

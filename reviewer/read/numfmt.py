@@ -98,6 +98,8 @@ def _general(num: Decimal) -> str:
 
 def _apply_section(num: Decimal, section: str, signed: bool) -> str:
     """Render one format section: literals around a single run of digit placeholders."""
+    # One pass over the format's characters, as Excel reads it; split up, every piece would
+    # need the same six pieces of state (before/after/core, percent, scientific, text_at).
     before: list[str] = []
     after: list[str] = []
     core: list[str] = []

@@ -179,15 +179,7 @@ def handle_row(st: State, cells: list[str], where: str, grid: Grid, n: int) -> N
         _start_table(st, p, header, n)
         return
     if st.header is None:
-        if st.expect_purpose:
-            texts = [normalise_text(c) for c in nonempty if len(norm(c)) >= 6 and not is_plain_number(c)
-                     and not is_goal(c) and not v.label("purpose_header", c)]
-            if texts:
-                add_purpose(p, texts[0])
-                if len(texts) > 1 and texts[-1] != texts[0]:
-                    p.achieved = ((p.achieved + "；") if p.achieved else "") + texts[-1]
-        elif first.startswith("本项目") or (len(nonempty) == 1 and len(first) > 20 and p.budget is not None):
-            add_purpose(p, normalise_text(nonempty[0]))
+        _text_before_table(st, p, nonempty, first)
         return
     if n == st.header_row + 1 and refine_header(st.header, cells):
         st.report(p).columns = st.header.recognised()
@@ -201,6 +193,19 @@ def handle_row(st: State, cells: list[str], where: str, grid: Grid, n: int) -> N
         st.header, st.last_row = None, None  # what follows a 总分 row is no longer the table
         return
     indicator_row(st, cells, where)
+
+
+def _text_before_table(st: State, p: Project, nonempty: list[str], first: str) -> None:
+    """Free text above the indicator header: the project's purpose (年度目标) and what it achieved."""
+    if st.expect_purpose:
+        texts = [normalise_text(c) for c in nonempty if len(norm(c)) >= 6 and not is_plain_number(c)
+                 and not is_goal(c) and not get().label("purpose_header", c)]
+        if texts:
+            add_purpose(p, texts[0])
+            if len(texts) > 1 and texts[-1] != texts[0]:
+                p.achieved = ((p.achieved + "；") if p.achieved else "") + texts[-1]
+    elif first.startswith("本项目") or (len(nonempty) == 1 and len(first) > 20 and p.budget is not None):
+        add_purpose(p, normalise_text(nonempty[0]))
 
 
 def _funding(st: State, p: Project, cells: list[str], where: str) -> bool:

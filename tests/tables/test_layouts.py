@@ -14,11 +14,12 @@ from pathlib import Path
 
 import layouts as L
 import pytest
+from conftest import TESTS
 from rowcompare import LEVEL_FIELDS, VALUE_FIELDS, compare_rows, got_row, match_projects
 
 from reviewer.pipeline import parse_path
 
-HERE = Path(__file__).resolve().parent
+HERE = TESTS
 SHARED = HERE.parents[1] / "shared"
 if not SHARED.exists():  # CI clones main with shared/ beside it
     SHARED = Path(os.environ.get("REVIEWER_SEEDS", "../shared/seeds")).resolve().parent

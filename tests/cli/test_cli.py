@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import seed
+from conftest import TESTS, seed
 
 REVIEWER = str(Path(sys.executable).with_name("reviewer"))
 
@@ -73,7 +73,7 @@ def test_report_text_never_becomes_a_spreadsheet_formula(tmp_path):
     """A cell reading =HYPERLINK(…) in a report stays text in the exported .xlsx and .csv."""
     import openpyxl
 
-    report = Path(__file__).parent / "data" / "formula_report.txt"
+    report = TESTS / "data" / "formula_report.txt"
     xlsx = tmp_path / "out.xlsx"
     assert run("review", report, "--no-corpus", "--format", "xlsx", "--out", xlsx).returncode == 0
     wb = openpyxl.load_workbook(xlsx)

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import TESTS
 
 from reviewer import corpus as C
 
-HERE = Path(__file__).resolve().parent
+HERE = TESTS
 
 
 def _run_killed(step: str, *args: str) -> subprocess.CompletedProcess:

@@ -118,7 +118,7 @@ def test_new_and_removed_files_are_picked_up(small_corpus, seeds_dir):
 
 
 def test_index_built_with_another_embedder_is_never_queried(small_corpus, tmp_path, monkeypatch):
-    from test_embed import build_tiny_model
+    from tiny_model import build_tiny_model
 
     corpus = C.open_corpus(small_corpus)
     path, builtin_id = corpus.path, corpus.embedder.id

@@ -7,7 +7,6 @@ project tables and seed 000's department table plus its first 年度指标 chunk
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import re
 import zipfile
 
@@ -34,8 +33,6 @@ from fixtures_build import (
 from reviewer.errors import InputError
 from reviewer.model import Grid, Paragraph
 from reviewer.read import read_path
-
-HAS_TABLES = importlib.util.find_spec("reviewer.tables") is not None
 
 
 @pytest.fixture(scope="module")
@@ -284,7 +281,6 @@ def _rows(doc, squash: bool = False):
     ]
 
 
-@pytest.mark.skipif(not HAS_TABLES, reason="reviewer.tables (lead) not written yet")
 @pytest.mark.parametrize("fmt", ["docx", "xlsx", "pdf"])
 def test_parse_path_finds_the_same_projects_and_rows_as_the_text_export(fmt, fixtures):
     from reviewer.pipeline import parse_path
@@ -299,7 +295,6 @@ def test_parse_path_finds_the_same_projects_and_rows_as_the_text_export(fmt, fix
     assert got == expected
 
 
-@pytest.mark.skipif(not HAS_TABLES, reason="reviewer.tables (lead) not written yet")
 def test_gbk_text_export_reads_like_utf8(tmp_path):
     from reviewer.pipeline import parse_path
 

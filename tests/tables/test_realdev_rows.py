@@ -1,11 +1,10 @@
 """Real published tables read back exactly as a reviewer sees them (expected.json ground truth)."""
 
 import importlib.util
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = [ROOT.parent / "shared" / "realdev", ROOT / "tests" / "data" / "realextra"]
 
 

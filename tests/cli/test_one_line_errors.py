@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
-from conftest import seed
+from conftest import ROOT, seed
 from typer.testing import CliRunner
 
 from reviewer.cli import app
@@ -71,7 +70,7 @@ def test_server_start_with_unusable_home_is_one_line(bad_home, capsys):
     assert len(err) == 1 and "REVIEWER_HOME" in err[0]
 
 
-SHIPPED_RULES = Path(__file__).resolve().parent.parent / "reviewer" / "rules.toml"
+SHIPPED_RULES = ROOT / "reviewer" / "rules.toml"
 
 
 @pytest.mark.parametrize("content, words", [
