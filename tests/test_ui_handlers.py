@@ -186,3 +186,22 @@ def test_positions_read_in_chinese():
     assert where_zh("table 1 r3c1") == "表 1 第 3 行第 1 列"
     assert where_zh("page 2 table 1 r3c1") == "第 2 页 表 1 第 3 行第 1 列"
     assert where_zh("Sheet1!B3") == "工作表“Sheet1” B3"
+
+
+def test_two_tables_with_one_project_name_stay_apart_in_the_project_filter(tmp_path):
+    """The store says which projects exist (no labels); the page numbers the tables that share a name."""
+    from review_samples import sample_document
+
+    doc = sample_document("a.txt")
+    doc.projects[1].name = doc.projects[0].name
+    other = sample_document("b.txt")
+    store = Store(tmp_path / "db.sqlite3")
+    sid = store.create_session([doc, other])
+    opts = store.filter_options(sid)
+    assert [p.value for p in opts.projects] == ["d1/p1", "d1/p2", "d2/p1", "d2/p2"]
+    assert opts.codes[0] == "EMPTY_ACTUAL" and opts.severities == ["error", "warning", "info"]
+    labels = [label for label, _ in view.filter_choices(opts)["projects"]]
+    name = doc.projects[0].name
+    assert labels[:3] == ["全部项目", f"{name}（a.txt）（第 1 张表）", f"{name}（a.txt）（第 2 张表）"]
+    assert labels[3] == f"{name}（b.txt）"
+    assert view.filter_choices(opts)["codes"][1] == ("实际完成值缺失", "EMPTY_ACTUAL")

@@ -10,9 +10,7 @@ from typing import Any
 from reviewer.settings import MAX_EDIT_CHARS
 from reviewer.store.db import DEFAULT_REVIEWER, StoreBase, StoreError
 from reviewer.store.encoding import now
-from reviewer.store.records import (
-    FindingRecord,
-)
+from reviewer.store.records import FindingRecord
 
 ACTIONS = ("accept", "edit", "reject", "reopen")
 _STATUS_OF = {"accept": "accepted", "edit": "edited", "reject": "rejected", "reopen": "open"}

@@ -13,9 +13,7 @@ from reviewer.codes import SEVERITY_ORDER
 from reviewer.model import Document, Draft, ReviewError, TableParse
 from reviewer.store.db import DEFAULT_REVIEWER, StoreBase, StoreError
 from reviewer.store.encoding import cell_text, dumps, now, plain
-from reviewer.store.records import (
-    SessionInfo,
-)
+from reviewer.store.records import SessionInfo
 
 
 class SessionsMixin(StoreBase):
