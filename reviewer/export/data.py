@@ -16,7 +16,6 @@ def json_dumps(data: Any) -> str:
     return json_safe(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-
 def report_to_json(report: Report) -> dict[str, Any]:
     """The session with its documents (review contract), findings with decisions, and the audit trail."""
     findings = []

@@ -21,7 +21,6 @@ def review_to_html(result: ReviewResult | Sequence[Document], path: str | Path |
     return text
 
 
-
 _HTML = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <title>{{ report.title }} 审核意见</title>

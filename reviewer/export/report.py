@@ -57,10 +57,8 @@ def report_from_result(result: ReviewResult | Sequence[Document]) -> Report:
                   errors=errors)
 
 
-
 def safe_name(text: str, limit: int) -> str:
     return re.sub(r"[\\/:*?\"<>|\[\]\s]+", "_", text).strip("_")[:limit] or "报告"
-
 
 
 def _fmt(value: Decimal | None, text: str | None = None) -> str:
@@ -68,7 +66,6 @@ def _fmt(value: Decimal | None, text: str | None = None) -> str:
     if value is None:
         return text or ""
     return number(value)
-
 
 
 def decided_text(report: Report, doc_id: str, finding: Any) -> str:
@@ -80,7 +77,6 @@ def decided_text(report: Report, doc_id: str, finding: Any) -> str:
     if state.status == "rejected":
         return state.reason or ""
     return ""
-
 
 
 def critique_text(doc: Document, finding_id: str, row_id: str | None, state: FindingState | None = None) -> str:

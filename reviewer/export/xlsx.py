@@ -29,13 +29,11 @@ def review_to_xlsx(result: ReviewResult | Sequence[Document], path: str | Path) 
     return report_to_xlsx(report_from_result(result), path)
 
 
-
 def _num(value: Decimal | None, text: str | None = None) -> Any:
     """A Decimal as a number openpyxl writes natively; the cell text when it did not parse."""
     if value is None:
         return text or None
     return int(value) if value == value.to_integral_value() else value
-
 
 
 def _rate(project: Project) -> str:
@@ -45,7 +43,6 @@ def _rate(project: Project) -> str:
     if b.rate_text:
         return b.rate_text
     return "" if b.rate is None else percent(b.rate)
-
 
 
 def _cell_report(report: Report) -> Report:

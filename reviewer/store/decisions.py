@@ -43,7 +43,6 @@ def _draft_text(db: sqlite3.Connection, sid: str, doc_id: str, row_id: str | Non
     return r[0] if r else None
 
 
-
 class DecisionsMixin(StoreBase):
     """A reviewer's decisions, in batches that \"undo last\" reverts, and the row texts they set."""
 

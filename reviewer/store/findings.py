@@ -163,7 +163,6 @@ class FindingsMixin(StoreBase):
                             "recomputed_total": recomputed_total(body, *sums.get(key, [None, None]))})
         return out
 
-
     def get_finding(self, sid: str, fid: str) -> FindingRecord:
         with self._connect() as db:
             r = db.execute("SELECT * FROM findings WHERE session_id = ? AND id = ?", (sid, fid)).fetchone()

@@ -121,7 +121,6 @@ class SessionsMixin(StoreBase):
                     for r in db.execute("SELECT source, body FROM documents WHERE session_id = ? ORDER BY seq",
                                         (sid,))]
 
-
     def drafted_projects(self, sid: str) -> set[tuple[str, str]]:
         """(doc_id, project_id) of every project whose drafts exist."""
         with self._connect() as db:

@@ -116,7 +116,6 @@ def session_choices(sessions: list[SessionInfo]) -> list[tuple[str, str]]:
     return out
 
 
-
 def filter_choices(opts: FilterOptions) -> dict[str, list[tuple[str, str]]]:
     """(label, value) choices of the code, severity and project filters, each headed by "all"."""
     projects = [(p.name if opts.documents == 1 else f"{p.name}（{p.source}）", p.value) for p in opts.projects]
@@ -129,6 +128,7 @@ def filter_choices(opts: FilterOptions) -> dict[str, list[tuple[str, str]]]:
     return {"codes": [("全部问题类型", ""), *((code_name(c), c) for c in opts.codes)],
             "severities": [("全部严重程度", ""), *((severity_name(s), s) for s in opts.severities)],
             "projects": [("全部项目", ""), *projects]}
+
 
 # ------------------------------------------------------------------ the card
 
