@@ -1,6 +1,9 @@
 """The pipeline: paths → ReviewResult. Each stage gets models from the one before it.
 
-read → tables (``parse_path``) → checks → similarity → numbering → drafts.
+read → tables (``parse_path``: a new Document) → checks → similarity → numbering → drafts.
+Each stage fills only what it owns: the checks add the rule findings and their coverage, the
+similarity stage the corpus findings and theirs, numbering (here, once) the finding ids, and the
+drafts are returned by the draft stage and attached here.
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ def review_paths(
         from reviewer.draft import draft_for_documents
 
         stats = draft_for_documents(result.documents, use_llm=True)
+        for doc, drafts in zip(result.documents, stats.drafts):
+            doc.drafts = drafts
         result.llm_calls, result.llm_cache_hits = stats.calls, stats.cache_hits
         result.llm_unused = stats.unused
     if progress:

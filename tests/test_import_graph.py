@@ -116,3 +116,11 @@ def test_public_api_is_declared():
     assert {"review_paths", "parse_path", "Document", "InputError"} <= set(reviewer.__all__)
     for name in reviewer.__all__:
         assert getattr(reviewer, name) is not None
+
+
+def test_public_api_names_all_load_lazily():
+    """`import reviewer` alone stays light (the CLI's --help), and every public name resolves."""
+    code = ("import sys, reviewer; assert 'reviewer.model' not in sys.modules, 'eager'; "
+            "import reviewer as r; [getattr(r, n) for n in r.__all__]; print(sorted(r.__all__) == sorted(r._WHERE))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and proc.stdout.strip() == "True", proc.stderr[-2000:]

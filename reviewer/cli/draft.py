@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from reviewer.draft import client_for, draft_document, unused_note
-from reviewer.draft.context import squash
 from reviewer.errors import InputError
-from reviewer.model import Document, Draft
+
+if TYPE_CHECKING:  # pragma: no cover
+    from reviewer.model import Document, Draft
 
 
 def run_draft_command(path: Path, *, project: str | None, row: str | None, fmt: str, use_llm: bool,
                       stats: bool, use_corpus: bool = True, corpus_dir: Path | None = None) -> None:
     """`reviewer draft`: parse, check, draft, print ``reviewer.drafts/1`` (or readable text)."""
+    from reviewer.draft import client_for, draft_document, unused_note
     from reviewer.pipeline import review_paths
 
     # The review pipeline with the same corpus choice as `reviewer review`: every critique's
@@ -54,6 +56,8 @@ def _match_projects(doc: Document, wanted: str) -> set[str]:
 
 
 def _match_row(doc: Document, wanted: str, project_ids: set[str] | None) -> str:
+    from reviewer.draft.context import squash
+
     rows = [r for p in doc.projects if project_ids is None or p.id in project_ids for r in p.rows]
     for r in rows:
         if r.id == wanted:

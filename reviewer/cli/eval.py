@@ -9,13 +9,13 @@ from typing import Any
 import typer
 
 from reviewer.errors import InputError
-from reviewer.eval.run import BASELINE_PATH, check_against_baseline, render_text, run_eval, write_baseline
 
 
 def run_eval_command(dataset: Path, *, as_json: bool, use_corpus: bool, llm: bool, update_baseline: bool,
                      check_baseline: bool, baseline_path: Path | None = None) -> int:
     """`reviewer eval`: print the report; exit code 1 when --check-baseline finds a regression."""
     from reviewer.cli.progress import cli_progress
+    from reviewer.eval.run import BASELINE_PATH, check_against_baseline, render_text, run_eval, write_baseline
 
     if update_baseline and check_baseline:
         raise InputError("--update-baseline 与 --check-baseline 不能同时使用")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reviewer.draft.asking import llm_draft
 from reviewer.draft.context import Job, make_jobs, prepare, squash
@@ -34,21 +34,23 @@ from reviewer.model import Document, Draft
 
 @dataclass
 class DraftStats:
+    """The drafts of each document (in order), and what asking the LLM cost."""
+
+    drafts: list[list[Draft]] = field(default_factory=list)
     calls: int = 0
     cache_hits: int = 0
     unused: str | None = None  # why some or all drafts were written offline although an LLM was asked for
 
 
 def draft_for_documents(documents: list[Document], use_llm: bool, *, client=None) -> DraftStats:
-    """Set ``doc.drafts`` on every document: explanations for flagged rows, a critique per finding."""
+    """Drafts for every document: explanations for flagged rows, a critique per finding (documents untouched)."""
     client = client if client is not None else client_or_none(use_llm)
     before = (client.calls, client.cache_hits) if client else (0, 0)
-    for doc in documents:
-        doc.drafts = draft_document(doc, client=client)
+    drafts = [draft_document(doc, client=client) for doc in documents]
     if client is None:
-        return DraftStats()
-    return DraftStats(calls=client.calls - before[0], cache_hits=client.cache_hits - before[1],
-                      unused=unused_note(client, [d for doc in documents for d in doc.drafts or []]))
+        return DraftStats(drafts=drafts)
+    return DraftStats(drafts=drafts, calls=client.calls - before[0], cache_hits=client.cache_hits - before[1],
+                      unused=unused_note(client, [d for ds in drafts for d in ds]))
 
 
 def unused_note(client, drafts: list[Draft]) -> str | None:
