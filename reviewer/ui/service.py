@@ -18,6 +18,7 @@ from typing import Any
 
 from reviewer.errors import SetupError
 from reviewer.model import Progress, ReviewError, ReviewResult
+from reviewer.read import SUPPORTED_SUFFIXES
 from reviewer.settings import MAX_FILE_BYTES
 from reviewer.store import DEFAULT_REVIEWER, FindingDetail, FindingFilter, GroupRecord, Store, StoreError
 from reviewer.ui.drafts import LazyDrafter
@@ -25,7 +26,8 @@ from reviewer.ui.slots import ReviewCancelled, ReviewSlots
 
 log = logging.getLogger(__name__)
 
-ALLOWED_SUFFIXES = (".docx", ".xlsx", ".pdf", ".txt")
+# The page takes what the reader reads: one list of formats for the CLI, the corpus and the UI.
+ALLOWED_SUFFIXES = tuple(sorted(SUPPORTED_SUFFIXES))
 # Seconds a reviewer waits for a row's drafts: opening a card (else "起草中", shown when reopened), and
 # confirming a finding (which takes the draft). A small report drafts a project in well under a second.
 OPEN_WAIT, DECIDE_WAIT = 2.0, 30.0
@@ -349,7 +351,7 @@ def check_upload(up: Upload) -> str | None:
     """A Chinese reason to refuse an uploaded file before reading it, or None."""
     suffix = Path(up.name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
-        return f"不支持的文件类型“{suffix or '无扩展名'}”，请上传 .docx、.xlsx、.pdf 或 .txt 文件。"
+        return f"不支持的文件类型“{suffix or '无扩展名'}”，请上传 {'、'.join(ALLOWED_SUFFIXES)} 文件。"
     try:
         size = Path(up.path).stat().st_size
     except OSError:
