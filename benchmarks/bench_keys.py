@@ -25,8 +25,8 @@ def play(h, sid: str, code: str = "") -> int:
     out = h.on_filter(sid, "", 0, code, "", "", "", "")
     key = out[h.c.key]
     while h.store.get_session(sid).counts.get("open", 0):
-        checked = h.s.card(sid, key)["checked"]
-        card = h.s.card(sid, key)
+        card = h.card(sid, key)
+        checked = card["checked"]
         out = h.on_decide("accept")(sid, key, checked, card["explanation"], card["critique"], card["critique"], "",
                                     0, code, "", "", "", "")
         keys += 1

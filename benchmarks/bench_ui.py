@@ -59,6 +59,7 @@ def main() -> None:
     from ui_server import running_server
 
     from reviewer.store import FindingFilter, Store
+    from reviewer.ui import view
     from reviewer.ui.service import ReviewService
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,8 +92,8 @@ def main() -> None:
             server_ms = []
             for n, key in enumerate(random.Random(1).sample(keys, min(len(keys), 200))):
                 t = time.perf_counter()
-                service.card(sid, key, FindingFilter())
-                service.table_page(sid, FindingFilter(), n % 5, key)
+                view.card_parts(service.card(sid, key, FindingFilter()))
+                view.table_rows(service.table_page(sid, FindingFilter(), n % 5).groups, key)
                 server_ms.append((time.perf_counter() - t) * 1000)
 
             # End to end: click another line of the current page, wait until the card shows that row.

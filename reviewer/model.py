@@ -7,7 +7,7 @@ stages but stay out of the public JSON contract of DESIGN.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -212,3 +212,13 @@ class ReviewResult(_Model):
                 dumped.pop("drafts", None)
             docs.append(dumped)
         return {"schema": "reviewer.review/1", "documents": docs}
+
+
+def critiques_for(drafts: Iterable[Draft], finding_id: str, row_id: str | None) -> list[Draft]:
+    """The usable critiques of one finding: the one drafted for it, else its row's unattributed ones.
+
+    A critique without a finding id (drafted before findings were numbered) still belongs to its row.
+    """
+    ok = [d for d in drafts if d.kind == "critique" and d.status == "ok"]
+    exact = [d for d in ok if d.finding_id == finding_id]
+    return exact or [d for d in ok if not d.finding_id and d.row_id == row_id]

@@ -27,7 +27,7 @@ def review(
 ) -> None:
     """审阅报告：解析表格、运行规则检查，输出发现的问题。"""
     from reviewer.cli.progress import cli_progress
-    from reviewer.output import check_out_path, render_review
+    from reviewer.export.text import check_out_path, render_review
     from reviewer.pipeline import review_paths
     from reviewer.settings import get_settings
 

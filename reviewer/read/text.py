@@ -24,7 +24,8 @@ from reviewer.vocab import load
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 _HTML_TAG = re.compile(r"</?(?:b|p|i|u|strong|em|br|span)\b[^>]*>", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^[\s|:\-\t]*-{3,}[\s|:\-\t]*$")
-_PIPE_ROW = re.compile(r"^\s*\|?\s*[^|]+(\s\|\s[^|]*)+\|?\s*$")
+# Cells between " | " (a run of pipes, "| ||||", is a row padded with empty cells for merged columns).
+_PIPE_ROW = re.compile(r"^\s*\|?\s*[^|]+(\s\|(?=[\s|]|$)[\s|]*[^|]*)+$")
 _VERTICAL_CELL = re.compile(r"^\t[^\t]*$")
 
 
@@ -176,7 +177,10 @@ def _pipe_block(lines: list[str], i: int) -> tuple[Grid, int]:
         body = line.strip()
         body = body.removeprefix("|")
         body = body.removesuffix("|")
-        rows.append([Cell(text=c.strip(), where=f"line {i + 1}") for c in body.split("|")])
+        cells = [c.strip() for c in body.split("|")]
+        while cells and not cells[-1]:
+            cells.pop()  # padding for merged columns at the end: no cell to keep
+        rows.append([Cell(text=c, where=f"line {i + 1}") for c in cells])
         i += 1
     return Grid(rows=rows, where=f"line {start + 1}"), i
 

@@ -10,10 +10,15 @@ row, and empty cells otherwise.
 
 from __future__ import annotations
 
+import re
+
 from reviewer.vocab.headers import get, is_title
 
 # A header cell is short; a longer line is content.
 _MAX_HEADER_CELL = 24
+# Points on a header cell ("绩效指标(90分)", "预算执行情况(10分)") mark a block label, not a column name.
+_WORDS = re.compile(r"[\u4e00-\u9fff]{2}")
+_POINTS = re.compile(r"[(（]\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*$")
 VALUE_ROLES = {"target", "actual", "weight", "score"}
 
 
@@ -22,6 +27,8 @@ def _header_word(text: str) -> str | None:
     t = text.strip()
     if not t or len(t) > _MAX_HEADER_CELL:
         return None
+    if _POINTS.search(t):
+        return "label"
     v = get()
     hit = v.header_role(t)
     if hit is not None:
@@ -38,6 +45,9 @@ def find_header(cells: list[str], start: int = 0) -> tuple[int, int] | None:
         while j < n and (role := _header_word(cells[j])) is not None:
             roles.append(role)
             j += 1
+        while roles and roles[-1] == "label":  # a label after the header ("产出指标(70分)") starts the body
+            roles.pop()
+            j -= 1
         if "indicator" in roles and VALUE_ROLES & set(roles) and len(roles) >= 2:
             return i, j - i
         i = max(j, i + 1)
@@ -63,10 +73,24 @@ def rows_after_header(cells: list[str], first: int, width: int) -> tuple[list[li
         end += 1
     header = cells[first:first + width]
     body = cells[first + width:end]
+    score, rows = _best_reading(header, body)
+    if _header_word(header[0]) == "label":
+        # A block label first in the header ("绩效指标(90分)") is often merged down the block in the
+        # source and has no cell on the data rows: read the body without it as well, keep the likelier.
+        narrow_score, narrow = _best_reading(header[1:], body)
+        if narrow and narrow_score > score:
+            return [header[1:]] + narrow, end
+    return [header] + rows, end
+
+
+def _best_reading(header: list[str], body: list[str]) -> tuple[int, list[list[str]]]:
+    width = len(header)
     roles = [_header_word(h) for h in header]
-    candidates = [_as_cells(body, width), _with_separators(body, width), _as_blocks(body, width)]
-    best = max((c for c in candidates if c), key=lambda rows: _plausible(rows, roles), default=[])
-    return [header] + best, end
+    candidates = [c for c in (_as_cells(body, width), _with_separators(body, width), _as_blocks(body, width)) if c]
+    if not candidates:
+        return -(10**9), []
+    best = max(candidates, key=lambda rows: _plausible(rows, roles))
+    return _plausible(best, roles), best
 
 
 def _chunk(body: list[str], width: int) -> list[list[str]]:
@@ -115,7 +139,7 @@ def _plausible(rows: list[list[str]], roles: list[str | None]) -> int:
         for cell, role in zip(row, roles):
             t = cell.strip()
             if role == "indicator" and t and not is_plain_number(t):
-                score += 2
+                score += 2 if _WORDS.search(t) else -1  # "=" or "%" in the indicator column: misaligned
             elif role in ("weight", "score") and t:
                 score += 1 if is_plain_number(t.removesuffix("分")) else -2
             elif role in ("level1", "level2") and t and len(t) > 16:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from itertools import combinations
 
 from reviewer.model import Budget
 from reviewer.tables.rows import is_mark
@@ -50,6 +51,8 @@ def read_totals(cols: dict[str, int], cells: list[str], width: int, where: str) 
     named = set(cols.values())
     if any(i not in named and amount(c) is not None for i, c in enumerate(cells)):
         return None  # a figure under no header word: the header wrapped and lost its labels
+    if "rate" in cols and any(i != cols["rate"] and _is_rate(c) for i, c in enumerate(cells)):
+        return None  # the 执行率 sits under another column: the row lost a cell (read_anchored)
     b = Budget(where=where)
     found = False
     for name in ("initial", "full", "spent", "weight", "rate", "score"):
@@ -68,6 +71,49 @@ def read_totals(cols: dict[str, int], cells: list[str], width: int, where: str) 
     if b.full is None and b.initial is not None and "full" not in cols:
         b.full = b.initial
     return b if found else None
+
+
+def _is_rate(text: str) -> bool:
+    return norm(text).endswith("%") and amount(norm(text).removesuffix("%")) is not None
+
+
+def read_anchored(cols: dict[str, int], cells: list[str], where: str) -> Budget | None:
+    """A totals row that lost an empty cell, read around its 执行率 ("| 32.4 | 31.69 | 10 | 97.80% | 9 |"
+    under 年初 / 全年 / 执行 / 分值 / 执行率 / 得分): the figures after the rate fill the columns after it;
+    the ones before it fill the columns before it, leaving out the columns whose absence makes
+    执行数 ÷ 预算数 agree with the rate (the empty 年初预算数, most often)."""
+    texts = [normalise_text(c) for c in cells if normalise_text(c)]
+    at = next((k for k, t in enumerate(texts) if _is_rate(t)), None)
+    if at is None or "rate" not in cols:
+        return None
+    order = sorted(cols, key=cols.get)
+    before = [f for f in order[:order.index("rate")] if f in (*MONEY, "weight", "score")]
+    after = [f for f in order[order.index("rate") + 1:] if f in ("weight", "score")]
+    left = [amount(t) for t in texts[:at] if amount(t) is not None or is_mark(t)]
+    right = [amount(t) for t in texts[at + 1:] if amount(t) is not None or is_mark(t)]
+    if len(left) > len(before) or len(right) > len(after) or not left:
+        return None
+    rate = amount(texts[at].removesuffix("%"))
+    best: tuple[int, dict[str, Decimal | None]] | None = None
+    for kept in combinations(range(len(before)), len(left)):
+        placed = {before[k]: v for k, v in zip(kept, left)}
+        fit = _rate_fit(placed, rate) * 10 + sum(kept)  # agreeing rates first, then the missing cells leading
+        if best is None or fit > best[0]:
+            best = (fit, placed)
+    assert best is not None
+    b = Budget(where=where, rate=rate / 100 if rate is not None else None, rate_text=texts[at], **best[1])
+    for name, value in zip(after, right):
+        setattr(b, name, value)
+    if b.full is None and b.initial is not None and "full" not in cols:
+        b.full = b.initial
+    return b
+
+
+def _rate_fit(placed: dict[str, Decimal | None], rate: Decimal | None) -> int:
+    spent, base = placed.get("spent"), placed.get("full") or placed.get("initial")
+    if rate is None or spent is None or not base:
+        return 0
+    return 1 if abs(spent / base * 100 - rate) <= Decimal("0.6") else -1
 
 
 def is_totals_row(cells: list[str]) -> bool:

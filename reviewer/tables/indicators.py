@@ -18,7 +18,7 @@ from reviewer.tables.rows import (
 )
 from reviewer.tables.state import State
 from reviewer.values import is_plain_number, normalise_text, to_decimal
-from reviewer.vocab.headers import level_family, level_weight
+from reviewer.vocab.headers import level_family, level_weight, norm
 
 
 def indicator_row(st: State, cells: list[str], where: str) -> None:
@@ -89,7 +89,25 @@ def _is_continuation(st: State, h: Header, cells: list[str]) -> bool:
     if len(texts) > 2 or any(is_plain_number(x) or level_label(x) or is_goal(x) for x in texts.values()):
         return False
     value_cols = {h.cols.get(r) for r in ("target", "actual", "weight", "score")} - {None}
-    return not (h.indicator_col in texts and value_cols & set(texts))
+    if h.indicator_col in texts and value_cols & set(texts):
+        return False
+    # A lone cell at or left of the indicator column (an export drops merged cells and shifts it left)
+    # may be a whole indicator of its own; text further right continues a description or explanation.
+    (col, text), = texts.items() if len(texts) == 1 else ((None, ""),)
+    return not (col is not None and col <= h.indicator_col and _whole_indicator(st.last_row.indicator, text))
+
+
+# A wrapped indicator breaks mid-phrase; a row of its own whose values were merged into the row
+# above holds a whole phrase after a whole phrase. Both must be this long to be taken as whole.
+_WHOLE_CHARS = 8
+_OPEN_END = "，,、；;：:（(和及与或的"
+
+
+def _whole_indicator(previous: str, text: str) -> bool:
+    """The lone indicator cell is an indicator in its own right, not the rest of the one above."""
+    prev, t = norm(previous), norm(text)
+    return len(prev) >= _WHOLE_CHARS and len(t) >= _WHOLE_CHARS and prev[-1] not in _OPEN_END \
+        and t[0] not in "，,、；;：:）)" and prev.count("（") == prev.count("）") and prev.count("(") == prev.count(")")
 
 
 def _make_row(h: Header, data: dict[str, str], where: str) -> IndicatorRow:

@@ -217,6 +217,7 @@ def _funding(st: State, p: Project, cells: list[str], where: str) -> bool:
         if funding.is_detail_row(cells):
             return True
         b = funding.read_totals(st.funding_cols, cells, st.funding_width, where) \
+            or funding.read_anchored(st.funding_cols, cells, where) \
             or funding.read_by_order(list(st.funding_cols), cells, where)
         if b is not None:
             p.budget = b

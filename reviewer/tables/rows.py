@@ -177,7 +177,8 @@ def read_by_content(h: Header, cells: list[str], carried_level1: str | None = No
     fields = list(h.text_fields())
     # "社会公众满意度" is a 二级指标 in some templates and a 三级指标 in others: when taking it
     # as a level leaves no room for indicator and target, it was the indicator.
-    if "level2" in out and texts and parse_value(texts[0]).kind in {"quantitative", "date"}:
+    if "level2" in out and texts and parse_value(texts[0]).kind in {"quantitative", "date"} \
+            and len(texts) < mandatory:
         texts = [out.pop("level2")] + texts
     if h.cols.get("explanation") is not None and anchor is None and len(texts) > len(fields):
         out["explanation"] = texts[-1]

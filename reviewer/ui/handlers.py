@@ -1,4 +1,4 @@
-"""What each control of the web page does (ui_app.py lays the page out and wires events here).
+"""What each control of the web page does (app.py lays the page out and wires events here).
 
 Every handler answers bad or missing input with one Chinese line in the message bar and leaves
 the page usable: no exception and no Gradio internal message reaches the reviewer.
@@ -128,23 +128,35 @@ class Handlers:
         """The list page holding ``key`` and the card of ``key``."""
         c = self.c
         self.store.get_session(sid)  # an unknown session is one Chinese line, not an empty page
-        rows, info, page, keys = self.s.table_page(sid, flt, self.s.key_page(sid, flt, key, page), key)
-        card = self.s.card(sid, key, flt)
+        rows, info, page, keys = self.table(sid, flt, self.s.key_page(sid, flt, key, page), key)
+        card = self.card(sid, key, flt)
         return {c.table: rows, c.page_md: info, c.page: page, c.keys: keys, c.message: _msg(note), c.key: key or "",
                 c.head: card["head"], c.checks: gr.update(choices=card["choices"], value=card["checked"]),
                 c.cells: card["cells"], c.findings: card["findings"], c.history: card["history"],
                 c.draft: gr.update(value=card["explanation"], label=card["explanation_label"], visible=card["has_row"]),
                 c.critique: card["critique"], c.critique_orig: card["critique"], c.reason: ""}
 
+    def table(self, sid: str, flt: FindingFilter, page: int, current: str | None = None) -> tuple[list[list[str]], str, int, list[str]]:
+        """One page of the card list as the table shows it, its caption, the page, the keys on it."""
+        tp = self.s.table_page(sid, flt, page)
+        rows = view.table_rows(tp.groups, current) or [[""] * len(view.TABLE_HEADERS)]
+        return rows, view.page_info(tp.total, tp.page, tp.findings, tp.pages), tp.page, tp.keys
+
+    def card(self, sid: str, key: str | None, flt: FindingFilter | None = None) -> dict[str, Any]:
+        """The card of ``key`` as the page shows it (an empty card with a hint when there is none)."""
+        card = self.s.card(sid, key, flt)
+        if card is None:
+            return view.empty_card("没有符合条件的问题。") if sid else view.empty_card()
+        return view.card_parts(card)
+
     def open_session(self, sid: str, note: str = "") -> dict:
         c = self.c
         info = self.store.get_session(sid)
-        opts = self.store.filter_options(sid)
+        opts = view.filter_choices(self.store.filter_options(sid))
         flt = FindingFilter()
         out = {c.sid: sid, c.remember: sid, c.status: view.status_html(info), c.tabs: gr.Tabs(selected="review"),
-               c.code: gr.update(choices=[("全部问题类型", ""), *opts["codes"]], value=""),
-               c.sev: gr.update(choices=[("全部严重程度", ""), *opts["severities"]], value=""),
-               c.proj: gr.update(choices=[("全部项目", ""), *opts["projects"]], value=""),
+               c.code: gr.update(choices=opts["codes"], value=""),
+               c.sev: gr.update(choices=opts["severities"], value=""), c.proj: gr.update(choices=opts["projects"], value=""),
                c.status_dd: "", c.search: "", c.coverage: view.coverage_html(self.store.coverage(sid), self.store.parse_reports(sid)),
                c.overview: view.overview_rows(self.store.overview(sid)),
                c.sessions: gr.update(choices=view.session_choices(self.store.list_sessions()), value=sid),
@@ -253,7 +265,7 @@ class Handlers:
         def handler(sid: str, key: str, page: int, code: str, sev: str, proj: str, status: str, query: str) -> dict:
             if not sid:
                 return {self.c.message: _msg(NO_SESSION)}
-            rows, info, page, keys = self.s.table_page(sid, _flt(code, sev, proj, status, query), int(page or 0) + step, key)
+            rows, info, page, keys = self.table(sid, _flt(code, sev, proj, status, query), int(page or 0) + step, key)
             return {self.c.table: rows, self.c.page_md: info, self.c.page: page, self.c.keys: keys, self.c.message: ""}
         return handler
 
@@ -280,11 +292,8 @@ class Handlers:
             return {self.c.message: _msg("请先在列表中选择一行。")}
         if (critique or "") != (critique_orig or ""):
             return {self.c.message: ""}
-        card = self.s.card(sid, key)
-        details = [self.store.finding_detail(sid, f) for f in (checks or [])]
-        texts = list(dict.fromkeys(t for d in details for t in (
-            [d.finding.critique] if d.finding.critique else [x.text for x in d.critiques]) if t))
-        text = "\n".join(texts) if checks else card["critique"]
+        card = self.card(sid, key)
+        text = view.critique_text([self.store.finding_detail(sid, f) for f in checks]) if checks else card["critique"]
         return {self.c.critique: text, self.c.critique_orig: text, self.c.message: ""}
 
     # -------------------------------------------------------------- decisions
@@ -308,7 +317,7 @@ class Handlers:
         return handler
 
     def _shown_text(self, sid: str, key: str) -> str:
-        return self.s.card(sid, key)["explanation"]
+        return self.card(sid, key)["explanation"]
 
     def _after_decision(self, sid: str, key: str, flt: FindingFilter, page: int, note: str) -> dict:
         """Stay on the card while it has open findings, else go to the next card with one."""

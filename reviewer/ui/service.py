@@ -3,89 +3,67 @@
 Both the page's buttons and the named endpoints (/review, /decide, /decide_many, /export) call
 these, so a script driving the API exercises exactly the code a reviewer's clicks run.
 
-Drafts are made lazily (ui_drafts.py), so a report's findings are shown as soon as its checks are done.
+Drafts are made lazily (drafts.py), so a report's findings are shown as soon as its checks are done.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reviewer.errors import SetupError
 from reviewer.model import Progress, ReviewError, ReviewResult
+from reviewer.read import SUPPORTED_SUFFIXES
 from reviewer.settings import MAX_FILE_BYTES
-from reviewer.store import DEFAULT_REVIEWER, FindingFilter, Store, StoreError
+from reviewer.store import DEFAULT_REVIEWER, FindingDetail, FindingFilter, GroupRecord, Store, StoreError
 from reviewer.ui.drafts import LazyDrafter
+from reviewer.ui.slots import ReviewCancelled, ReviewSlots
 
 log = logging.getLogger(__name__)
 
-ALLOWED_SUFFIXES = (".docx", ".xlsx", ".pdf", ".txt")
+# The page takes what the reader reads: one list of formats for the CLI, the corpus and the UI.
+ALLOWED_SUFFIXES = tuple(sorted(SUPPORTED_SUFFIXES))
 # Seconds a reviewer waits for a row's drafts: opening a card (else "起草中", shown when reopened), and
 # confirming a finding (which takes the draft). A small report drafts a project in well under a second.
 OPEN_WAIT, DECIDE_WAIT = 2.0, 30.0
+PAGE_SIZE = 50  # cards per page of the list
 ReviewFn = Callable[..., ReviewResult]
-
-
-class ReviewCancelled(Exception):
-    """The reviewer cancelled a review that was waiting or running."""
-
-
-class ReviewSlots:
-    """At most ``limit`` reviews run at once (REVIEWER_CONCURRENT_REVIEWS, default 2); the others wait
-    in arrival order and can be told their place, so a small report never waits silently behind a big one."""
-
-    def __init__(self, limit: int | None = None):
-        self.limit = max(1, limit or int(os.environ.get("REVIEWER_CONCURRENT_REVIEWS", "2") or 2))
-        self._cond = threading.Condition()
-        self._waiting: list[int] = []
-        self._running: set[int] = set()
-        self._next = 0
-
-    def join(self) -> int:
-        with self._cond:
-            self._next += 1
-            self._waiting.append(self._next)
-            return self._next
-
-    def try_start(self, ticket: int) -> int:
-        """0 when the ticket may run now (it then holds a slot), else its place in the line (1 = next)."""
-        with self._cond:
-            if ticket in self._running:
-                return 0
-            if ticket not in self._waiting:
-                self._waiting.append(ticket)
-            if self._waiting[0] == ticket and len(self._running) < self.limit:
-                self._waiting.pop(0)
-                self._running.add(ticket)
-                return 0
-            return self._waiting.index(ticket) + 1
-
-    def wait_start(self, ticket: int, cancelled: threading.Event | None = None) -> None:
-        """Block until the ticket may run (the API's way of waiting)."""
-        with self._cond:
-            while self.try_start(ticket):
-                if cancelled is not None and cancelled.is_set():
-                    raise ReviewCancelled()
-                self._cond.wait(0.5)
-
-    def leave(self, ticket: int) -> None:
-        with self._cond:
-            self._running.discard(ticket)
-            if ticket in self._waiting:
-                self._waiting.remove(ticket)
-            self._cond.notify_all()
 
 
 @dataclass
 class Upload:
     path: str  # where the server holds the file
     name: str  # the name the reviewer gave it (shown and exported instead of a temp path)
+
+
+@dataclass
+class TablePage:
+    """One page of the card list: its groups, how many match in all, and where the page is."""
+
+    groups: list[GroupRecord]
+    total: int  # matching groups (cards)
+    page: int
+    pages: int
+    findings: int  # matching findings
+
+    @property
+    def keys(self) -> list[str]:
+        return [g.key for g in self.groups]
+
+
+@dataclass
+class Card:
+    """What the card shows for one group: its findings (most severe first) and the row's stored text."""
+
+    details: list[FindingDetail]
+    row_text: dict[str, Any] | None = None
+    checked: list[str] = field(default_factory=list)
+    drafting: bool = False  # the row's drafts are still being made
 
 
 def default_review_fn(paths: Sequence[str], **kwargs: Any) -> ReviewResult:
@@ -244,26 +222,20 @@ class ReviewService:
 
     # -------------------------------------------------------------- page views (cards)
 
-    def table_page(self, sid: str, flt: FindingFilter, page: int,
-                   current: str | None = None) -> tuple[list[list[str]], str, int, list[str]]:
-        """One page of the card list (clamped to the last page), its caption, the page, the keys on it."""
-        from reviewer.ui import view as view
-
+    def table_page(self, sid: str, flt: FindingFilter, page: int) -> TablePage:
+        """One page of the card list, clamped to the last page."""
         total, _ = self.store.query_groups(sid, flt, 0, 0)
-        pages = max(1, -(-total // view.PAGE_SIZE))
+        pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(page, 0), pages - 1)
-        total, groups = self.store.query_groups(sid, flt, page * view.PAGE_SIZE, view.PAGE_SIZE)
+        total, groups = self.store.query_groups(sid, flt, page * PAGE_SIZE, PAGE_SIZE)
         findings, _ = self.store.query_findings(sid, flt, 0, 0)
-        rows = view.table_rows(groups, current) or [[""] * len(view.TABLE_HEADERS)]
-        return rows, view.page_info(total, page, findings), page, [g.key for g in groups]
+        return TablePage(groups=groups, total=total, page=page, pages=pages, findings=findings)
 
-    def card(self, sid: str, key: str | None, flt: FindingFilter | None = None) -> dict[str, Any]:
-        """The card of one group; the findings checked for the next decision are its open ones that
-        match the filter (all its open ones when none does)."""
-        from reviewer.ui import view as view
-
+    def card(self, sid: str, key: str | None, flt: FindingFilter | None = None) -> Card | None:
+        """The card of one group (None without a key); the findings checked for the next decision
+        are its open ones that match the filter (all its open ones when none does)."""
         if not key:
-            return view.empty_card("没有符合条件的问题。") if sid else view.empty_card()
+            return None
         findings = self.store.group_findings(sid, key)
         if not findings:
             raise StoreError("该行已不在本会话中，请重新选择。")
@@ -273,7 +245,7 @@ class ReviewService:
         checked = [f for f in open_ids if f in matching] or open_ids
         details = [self.store.finding_detail(sid, f.id) for f in findings]
         row_text = self.store.row_text(sid, findings[0].doc_id, findings[0].row_id)
-        return view.card_parts(view.Card(details=details, row_text=row_text, checked=checked, drafting=not ready))
+        return Card(details=details, row_text=row_text, checked=checked, drafting=not ready)
 
     def first_key(self, sid: str, flt: FindingFilter) -> str | None:
         """The first card with an open finding under the filter, else the first card."""
@@ -299,10 +271,9 @@ class ReviewService:
         return next((k for k in ring if k in wanted), None)
 
     def key_page(self, sid: str, flt: FindingFilter, key: str | None, default: int = 0) -> int:
-        from reviewer.ui import view as view
-
+        """The list page that holds ``key`` (``default`` when no card has that key)."""
         keys = self.store.group_keys(sid, flt)
-        return keys.index(key) // view.PAGE_SIZE if key in keys else default
+        return keys.index(key) // PAGE_SIZE if key in keys else default
 
     # -------------------------------------------------------------- drafts
 
@@ -342,7 +313,7 @@ class ReviewService:
         return self.store.undo_last(sid, user)
 
     def export(self, sid: str, fmt: str, user: str = DEFAULT_REVIEWER) -> Path:
-        from reviewer.export import export_session
+        from reviewer.ui.exports import export_session
 
         if not sid:
             raise StoreError("请先打开一个审阅会话。")
@@ -380,7 +351,7 @@ def check_upload(up: Upload) -> str | None:
     """A Chinese reason to refuse an uploaded file before reading it, or None."""
     suffix = Path(up.name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
-        return f"不支持的文件类型“{suffix or '无扩展名'}”，请上传 .docx、.xlsx、.pdf 或 .txt 文件。"
+        return f"不支持的文件类型“{suffix or '无扩展名'}”，请上传 {'、'.join(ALLOWED_SUFFIXES)} 文件。"
     try:
         size = Path(up.path).stat().st_size
     except OSError:
@@ -392,5 +363,5 @@ def check_upload(up: Upload) -> str | None:
     return None
 
 
-__all__ = ["ALLOWED_SUFFIXES", "FindingFilter", "LazyDrafter", "ReviewCancelled", "ReviewService", "ReviewSlots",
-           "StoreError", "Upload", "check_upload", "file_hash"]
+__all__ = ["ALLOWED_SUFFIXES", "PAGE_SIZE", "Card", "FindingFilter", "LazyDrafter", "ReviewCancelled", "ReviewService", "ReviewSlots",
+           "StoreError", "TablePage", "Upload", "check_upload", "file_hash"]

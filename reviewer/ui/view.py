@@ -5,18 +5,19 @@ Every piece of report text is escaped: a report is untrusted input and ends up i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reviewer.codes import STATUS_NAMES, code_name, severity_name, status_name
 from reviewer.model import TableParse
-from reviewer.store import FindingDetail, GroupRecord, SessionInfo
+from reviewer.store import FilterOptions, FindingDetail, GroupRecord, SessionInfo
 from reviewer.text import percent as text_percent
 from reviewer.ui.evidence import e, evidence_html, where_zh
 
-PAGE_SIZE = 50
+if TYPE_CHECKING:
+    from reviewer.ui.service import Card
+
 TABLE_HEADERS = ["", "严重程度", "项目", "指标", "问题", "待处理"]
 STATUS_CHOICES = [("全部状态", ""), ("待处理", "open"), ("已处理", "decided"), ("确认问题", "accepted"),
                   ("修改后确认", "edited"), ("不是问题", "rejected")]
@@ -69,8 +70,8 @@ def table_rows(groups: list[GroupRecord], current: str | None = None) -> list[li
     return out
 
 
-def page_info(total: int, page: int, findings: int | None = None) -> str:
-    pages = max(1, -(-total // PAGE_SIZE))
+def page_info(total: int, page: int, findings: int | None = None, pages: int = 1) -> str:
+    """The caption under the list: which page of how many, and how many rows and findings match."""
     extra = f"（{findings} 项问题）" if findings is not None else ""
     return f"第 {page + 1} / {pages} 页 · 符合条件 {total} 行{extra}"
 
@@ -115,6 +116,20 @@ def session_choices(sessions: list[SessionInfo]) -> list[tuple[str, str]]:
     return out
 
 
+def filter_choices(opts: FilterOptions) -> dict[str, list[tuple[str, str]]]:
+    """(label, value) choices of the code, severity and project filters, each headed by "all"."""
+    projects = [(p.name if opts.documents == 1 else f"{p.name}（{p.source}）", p.value) for p in opts.projects]
+    # Two tables of one report may carry the same project name: number them, never merge them.
+    seen: dict[str, int] = {}
+    for k, (label, value) in enumerate(projects):
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1 or sum(1 for other, _ in projects if other == label) > 1:
+            projects[k] = (f"{label}（第 {seen[label]} 张表）", value)
+    return {"codes": [("全部问题类型", ""), *((code_name(c), c) for c in opts.codes)],
+            "severities": [("全部严重程度", ""), *((severity_name(s), s) for s in opts.severities)],
+            "projects": [("全部项目", ""), *projects]}
+
+
 # ------------------------------------------------------------------ the card
 
 _ROW_FIELDS = [("goal", "绩效目标"), ("level1", "一级指标"), ("level2", "二级指标"), ("indicator", "三级指标"),
@@ -123,16 +138,6 @@ _ROW_FIELDS = [("goal", "绩效目标"), ("level1", "一级指标"), ("level2", 
                ("where", "位置")]
 _BUDGET_FIELDS = [("initial", "年初预算数（万元）"), ("full", "全年预算数（万元）"), ("spent", "全年执行数（万元）"),
                   ("rate_text", "执行率"), ("weight", "分值"), ("score", "得分"), ("where", "位置")]
-
-
-@dataclass
-class Card:
-    """What the card shows for one group: its findings (most severe first) and the row's stored text."""
-
-    details: list[FindingDetail]
-    row_text: dict[str, Any] | None = None
-    checked: list[str] = field(default_factory=list)
-    drafting: bool = False  # the row's drafts are still being made
 
 
 def card_parts(card: Card) -> dict[str, Any]:
@@ -149,7 +154,7 @@ def card_parts(card: Card) -> dict[str, Any]:
     shown = set(card.checked) or {f0.id}  # the findings the next decision is about are unfolded
     findings_html = "".join(_finding_html(d, d.finding.id in shown) for d in card.details)
     explanation, label = _explanation(card)
-    critique = _critique_text(card)
+    critique = critique_text(card.details, card.checked)
     history = "".join(
         f"<li>{e(h['at'][5:16].replace('T', ' '))} {e(h['reviewer'])}：{e(code_name(d.finding.code))} "
         f"{e(_action_name(h['action']))}{'（' + e(h['reason']) + '）' if h.get('reason') else ''}</li>"
@@ -218,11 +223,12 @@ def _explanation(card: Card) -> tuple[str, str]:
     return "", "偏差原因分析（暂无草稿，可直接填写后按 E 修改后确认）"
 
 
-def _critique_text(card: Card) -> str:
-    """The 审核意见 of the checked findings: the reviewer's own where written, else the drafts."""
+def critique_text(details: list[FindingDetail], checked: list[str] | None = None) -> str:
+    """The 审核意见 of the findings (only the ``checked`` ones if given): the reviewer's own where
+    written, else the drafts."""
     texts: list[str] = []
-    for d in card.details:
-        if card.checked and d.finding.id not in card.checked:
+    for d in details:
+        if checked and d.finding.id not in checked:
             continue
         for t in [d.finding.critique] if d.finding.critique else [c.text for c in d.critiques]:
             if t and t not in texts:
@@ -270,7 +276,7 @@ def coverage_html(coverage: list[tuple[str, dict[str, Any]]],
                   parse: list[tuple[str, list[TableParse]]] | None = None) -> str:
     """Per document: how its tables were read (columns recognised, not recognised, rows set
     aside) and the checks that skipped rows and why, so "clean" and "not looked at" differ."""
-    from reviewer.output import parse_lines
+    from reviewer.export import parse_lines
 
     reads = dict(parse or [])
     parts = []
@@ -297,15 +303,15 @@ __all__ = [
     "CSS",
     "OVERVIEW_HEADERS",
     "OVERVIEW_TYPES",
-    "PAGE_SIZE",
     "STATUS_CHOICES",
     "STATUS_NAMES",
     "TABLE_HEADERS",
-    "Card",
     "card_parts",
     "coverage_html",
+    "critique_text",
     "empty_card",
     "errors_html",
+    "filter_choices",
     "overview_rows",
     "page_info",
     "session_choices",

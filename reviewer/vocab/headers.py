@@ -78,7 +78,8 @@ class Vocabulary:
         return self._cached("funding", "", cell, self._funding_field)
 
     def _funding_field(self, cell: str) -> str | None:
-        for text in _variants(cell):
+        # The label without its bracketed notes decides first: "得分 (20分*执行率)" is a score.
+        for text in reversed(_variants(cell)):
             for name in ("initial", "spent", "full", "rate", "weight", "score", "rule"):
                 if self.funding[name].search(text):
                     return name

@@ -62,7 +62,7 @@ def test_table_less_text_file(tmp_path):
 
 
 def test_cli_starts_without_heavy_imports():
-    code = ("import sys, reviewer.cli, reviewer.pipeline, reviewer.checks, reviewer.tables, reviewer.output;"
+    code = ("import sys, reviewer.cli, reviewer.pipeline, reviewer.checks, reviewer.tables, reviewer.export;"
             "heavy = [m for m in ('torch', 'sentence_transformers', 'faiss', 'gradio', 'langchain_openai', 'openai')"
             " if m in sys.modules]; print(heavy); assert not heavy")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

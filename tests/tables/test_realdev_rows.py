@@ -8,6 +8,15 @@ from conftest import ROOT
 FOLDERS = [ROOT.parent / "shared" / "realdev", ROOT / "tests" / "data" / "realextra"]
 
 
+# Published tables the reader refuses rather than guesses, and why. Each must stay refused with a
+# clear message (exit 2 on the CLI) until the reader learns its layout; then move it out of here.
+KNOWN_UNREAD = {
+    # Cells separated by single spaces (a web page copied as text) under a two-row header whose
+    # 预期指标值 and 自评得分 span unnamed sub-columns: no column can be placed from the text.
+    "chengan_gaolingjintie.txt": "未找到绩效指标表",
+}
+
+
 def _bench():
     spec = importlib.util.spec_from_file_location("realdev_rows", ROOT / "benchmarks" / "realdev_rows.py")
     mod = importlib.util.module_from_spec(spec)
@@ -18,8 +27,19 @@ def _bench():
 @pytest.mark.parametrize("folder", [f for f in FOLDERS if (f / "expected.json").exists()], ids=lambda f: f.name)
 def test_every_document_read_and_rows_match_expected(folder):
     result = _bench().score_folder(folder)
-    assert result["failed"] == []
-    total = result["_tally"]
-    diffs = [f"{d.indicator} {d.field}: {d.expected!r} → {d.got!r}" for d in total.differences]
+    assert sorted(result["failed"]) == sorted(k for k in KNOWN_UNREAD if (folder / k).exists())
+    diffs = [f"{doc['file']} {d['indicator']} {d['field']}: {d['expected']!r} → {d['got']!r}"
+             for doc in result["per_document"] if doc["file"] not in KNOWN_UNREAD for d in doc["differences"]]
     # The bar is 98 % of rows exact; every row is exact today, so any drift shows here.
     assert not diffs, "\n".join(diffs[:20])
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_UNREAD))
+def test_tables_the_reader_cannot_place_are_refused_not_guessed(name):
+    from reviewer.errors import InputError
+    from reviewer.pipeline import parse_path
+
+    path = next(f / name for f in FOLDERS if (f / name).exists())
+    with pytest.raises(InputError) as err:
+        parse_path(path)
+    assert KNOWN_UNREAD[name] in err.value.message

@@ -10,6 +10,7 @@ import pytest
 from conftest import seed
 
 from reviewer.store import FindingFilter, Store
+from reviewer.ui import view
 from reviewer.ui.service import Upload
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -78,7 +79,7 @@ def test_the_reviewers_text_survives_a_later_decision_on_the_same_row(page):
                    if k[-1] != "|" and sum(f.status == "open" for f in h.store.group_findings(sid, k)) >= 2)
     first, second = [f.id for f in h.store.group_findings(sid, row_key) if f.status == "open"][:2]
     h.on_decide("edit")(sid, row_key, [first], "审阅人写的原因。", "", "", "", 0, "", "", "", "", "")
-    card = h.s.card(sid, row_key)
+    card = h.card(sid, row_key)
     assert card["explanation"] == "审阅人写的原因。"
     h.on_decide("accept")(sid, row_key, [second], card["explanation"], card["critique"], card["critique"], "", 0,
                           "", "", "", "", "")
@@ -170,7 +171,7 @@ def test_findings_come_before_drafts_and_opening_a_row_drafts_it(tmp_path):
     assert service.store.drafted_projects(sid) == set()
     key = next(k for k in service.store.group_keys(sid)
                if any(f.code == "UNEXPLAINED_DEDUCTION" for f in service.store.group_findings(sid, k)))
-    card = service.card(sid, key)
+    card = view.card_parts(service.card(sid, key))
     doc, project, _ = key.split("|")
     assert (doc, project) in service.store.drafted_projects(sid)
     assert card["explanation"] and "草稿" in card["explanation_label"]
@@ -185,3 +186,22 @@ def test_positions_read_in_chinese():
     assert where_zh("table 1 r3c1") == "表 1 第 3 行第 1 列"
     assert where_zh("page 2 table 1 r3c1") == "第 2 页 表 1 第 3 行第 1 列"
     assert where_zh("Sheet1!B3") == "工作表“Sheet1” B3"
+
+
+def test_two_tables_with_one_project_name_stay_apart_in_the_project_filter(tmp_path):
+    """The store says which projects exist (no labels); the page numbers the tables that share a name."""
+    from review_samples import sample_document
+
+    doc = sample_document("a.txt")
+    doc.projects[1].name = doc.projects[0].name
+    other = sample_document("b.txt")
+    store = Store(tmp_path / "db.sqlite3")
+    sid = store.create_session([doc, other])
+    opts = store.filter_options(sid)
+    assert [p.value for p in opts.projects] == ["d1/p1", "d1/p2", "d2/p1", "d2/p2"]
+    assert opts.codes[0] == "EMPTY_ACTUAL" and opts.severities == ["error", "warning", "info"]
+    labels = [label for label, _ in view.filter_choices(opts)["projects"]]
+    name = doc.projects[0].name
+    assert labels[:3] == ["全部项目", f"{name}（a.txt）（第 1 张表）", f"{name}（a.txt）（第 2 张表）"]
+    assert labels[3] == f"{name}（b.txt）"
+    assert view.filter_choices(opts)["codes"][1] == ("实际完成值缺失", "EMPTY_ACTUAL")

@@ -15,10 +15,11 @@ import pytest
 from conftest import seed
 from review_samples import sample_document
 
-from reviewer.export import export_session, review_to_html, review_to_xlsx
+from reviewer.export import review_to_html, review_to_xlsx
 from reviewer.model import ReviewResult
 from reviewer.settings import MAX_EDIT_CHARS
 from reviewer.store import Store, StoreError
+from reviewer.ui.exports import export_session
 
 REVIEWER = str(Path(sys.executable).with_name("reviewer"))
 RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

@@ -9,8 +9,8 @@ import threading
 import pytest
 from review_samples import sample_document
 
-from reviewer import store as store_module
 from reviewer.store import FindingFilter, Store, StoreError
+from reviewer.store import migrations as store_migrations
 
 
 @pytest.fixture
@@ -130,13 +130,13 @@ def test_decide_many_is_one_batch_that_undo_reverts(store, sid):
 def test_migrations_are_recorded_and_new_ones_apply_to_an_old_database(tmp_path, monkeypatch):
     path = tmp_path / "old.sqlite3"
     Store(path)
-    shipped = [m.__name__ for m in store_module.MIGRATIONS]
+    shipped = [m.__name__ for m in store_migrations.MIGRATIONS]
     assert Store(path).migrations_applied() == shipped and shipped[0] == "m001_initial"
 
     def m002_add_tag(db):
         db.execute("ALTER TABLE sessions ADD COLUMN tag TEXT")
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, m002_add_tag])
+    monkeypatch.setattr(store_migrations, "MIGRATIONS", [*store_migrations.MIGRATIONS, m002_add_tag])
     reopened = Store(path)
     assert reopened.migrations_applied() == [*shipped, "m002_add_tag"]
     columns = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(sessions)")]

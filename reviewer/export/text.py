@@ -1,4 +1,5 @@
-"""Render a ReviewResult for the CLI: a readable table, the JSON contract, CSV, or (via export) xlsx/html."""
+"""A ReviewResult for the CLI: a readable table, the JSON contract, CSV, or (via xlsx.py / html.py) a file;
+and the parse report in a reviewer's words."""
 
 from __future__ import annotations
 
@@ -69,10 +70,11 @@ def check_out_path(out: Path) -> None:
 def render_review(result: ReviewResult, fmt: str, out: Path | None) -> None:
     """Write the result in `fmt` to `out` (or stdout for text formats)."""
     if fmt in {"xlsx", "html"}:
-        from reviewer import export
+        from reviewer.export.html import review_to_html
+        from reviewer.export.xlsx import review_to_xlsx
 
         target = out or Path(f"review.{fmt}")
-        (export.review_to_xlsx if fmt == "xlsx" else export.review_to_html)(result, target)
+        (review_to_xlsx if fmt == "xlsx" else review_to_html)(result, target)
         print(f"已写入 {target}", file=sys.stderr)
         return
     if fmt == "json":

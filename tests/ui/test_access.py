@@ -64,8 +64,8 @@ def test_the_ui_logs_in_through_the_guard(monkeypatch):
 
 
 def test_store_secret_and_exports_are_owner_only(tmp_path, monkeypatch):
-    from reviewer.export import export_session
     from reviewer.ui.app import _browser_secret
+    from reviewer.ui.exports import export_session
 
     home = tmp_path / "home"
     monkeypatch.setenv("REVIEWER_HOME", str(home))

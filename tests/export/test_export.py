@@ -9,9 +9,10 @@ import pytest
 from conftest import seed
 from review_samples import sample_document
 
-from reviewer.export import export_session, review_to_html, review_to_xlsx
+from reviewer.export import review_to_html, review_to_xlsx
 from reviewer.model import ReviewError, ReviewResult
 from reviewer.store import Store
+from reviewer.ui.exports import export_session
 
 
 @pytest.fixture
