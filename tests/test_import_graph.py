@@ -124,3 +124,16 @@ def test_public_api_names_all_load_lazily():
             "import reviewer as r; [getattr(r, n) for n in r.__all__]; print(sorted(r.__all__) == sorted(r._WHERE))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0 and proc.stdout.strip() == "True", proc.stderr[-2000:]
+
+
+def test_no_stage_imports_another_stages_private_names():
+    """Stages talk through public names: `from reviewer.corpus.sync import _locked` in another stage is a leak."""
+    leaks = []
+    for path in PKG.rglob("*.py"):
+        name = _module_name(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").startswith("reviewer."):
+                if _stage(node.module) == _stage(name):
+                    continue
+                leaks += [f"{name}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+    assert not leaks, "\n".join(leaks)

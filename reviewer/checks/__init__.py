@@ -7,7 +7,7 @@ from reviewer.checks.base import CHECKS, SEVERITY, Ctx
 from reviewer.checks.rules import Rules, load_rules
 from reviewer.model import Document
 
-__all__ = ["CHECKS", "SEVERITY", "run_checks"]
+__all__ = ["CHECKS", "SEVERITY", "Ctx", "Rules", "load_rules", "run_checks"]
 
 
 def run_checks(doc: Document, rules: Rules | None = None) -> Document:

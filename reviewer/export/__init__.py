@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from reviewer.export.data import json_dumps, report_to_json
 from reviewer.export.html import report_to_html, review_to_html
-from reviewer.export.report import FindingState, Report, _fmt, report_from_result, safe_name  # noqa: F401 - _fmt: tests
+from reviewer.export.report import FindingState, Report, report_from_result, safe_name
 from reviewer.export.text import check_out_path, finding_rows, parse_lines, render_review
 from reviewer.export.xlsx import report_to_xlsx, review_to_xlsx
 

@@ -277,14 +277,17 @@ def test_every_key_of_the_rules_file_is_read(tmp_path):
 
 
 def test_a_figure_prints_the_same_in_findings_drafts_and_exports():
-    from reviewer.export import _fmt
+    from reviewer.export import review_to_html
 
     row = IndicatorRow(id="p1.r1", indicator="综合得分", target="100分", actual="94.225分",
                        weight=Decimal(100), score=Decimal("94.225"))
-    [f] = [f for f in review(row).findings if f.code == "UNEXPLAINED_DEDUCTION"]
+    doc = review(row)
+    [f] = [f for f in doc.findings if f.code == "UNEXPLAINED_DEDUCTION"]
     assert "得分 94.225" in f.message
     assert compute_figures(row).score == "94.225"
-    assert _fmt(Decimal("94.225")) == number(Decimal("94.225")) == "94.225"
+    assert number(Decimal("94.225")) == "94.225"
+    html = review_to_html([doc])
+    assert "94.225" in html and "94.22<" not in html and "94.23" not in html
 
 
 def test_one_empty_vocabulary(monkeypatch, tmp_path):
