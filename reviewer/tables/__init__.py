@@ -50,9 +50,11 @@ def interpret(raw: RawDocument) -> Document:
             r.id = f"{p.id}.r{m}"
     if not projects:
         raise InputError(_nothing_found(st), raw.source)
+    parse = finish(st, projects)
+    actual_column = any("actual" in rep.columns.values() for rep in parse)
     return Document(source=raw.source, title=st.doc_title or _first_title(paragraphs),
-                    year=st.year or _majority_year(paragraphs), kind=_kind(projects), projects=projects,
-                    paragraphs=paragraphs, parse=finish(st, projects))
+                    year=st.year or _majority_year(paragraphs), kind=_kind(projects, actual_column),
+                    projects=projects, paragraphs=paragraphs, parse=parse)
 
 
 def _nothing_found(st: State) -> str:
@@ -89,12 +91,12 @@ def _majority_year(paragraphs: list[Paragraph]) -> int | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-def _kind(projects: list[Project]) -> str:
+def _kind(projects: list[Project], actual_column: bool) -> str:
     rows = [r for p in projects for r in p.rows]
     if not rows:
         return "narrative"
-    if not any(r.actual not in (None, "") for r in rows):
-        return "targets"
+    if not actual_column and not any(r.actual not in (None, "") for r in rows):
+        return "targets"  # a self-evaluation with its 完成值 column left blank is not a targets table
     dept = sum(1 for p in projects if p.department and p.name == p.department and p.rows)
     if dept or any(re.search(r"整体", p.title or "") for p in projects):
         return "department_selfeval"
