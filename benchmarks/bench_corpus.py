@@ -112,7 +112,9 @@ def bench_index(vectors: np.ndarray, queries: np.ndarray, rows: list) -> None:
     exact.add(vectors)
     r0 = rss_mb()
     t0 = time.perf_counter()
-    index = C._new_index(vectors, dim)  # what `reviewer corpus build` picks for this size
+    from reviewer.corpus.index import new_index
+
+    index = new_index(vectors, dim)  # what `reviewer corpus build` picks for this size
     t_train = time.perf_counter() - t0
     index.add(vectors)
     t_build = time.perf_counter() - t0
@@ -141,11 +143,13 @@ bench_index.sweeps = {}
 def bench_add(index, embedder, tmp: Path) -> float:
     """Add seed 003 (229 rows) to a large index through the Corpus API: SQLite + encode + FAISS + save."""
     from reviewer import corpus as C
+    from reviewer.corpus.db import connect
+    from reviewer.corpus.sync import _parse  # one report read as the corpus reads it
 
     d = tmp / "add"
     d.mkdir()
-    corpus = C.Corpus(tmp, d, embedder, index, C._connect(d / "meta.sqlite3"))
-    pd = C._parse(next(SEEDS.glob("003_*.txt")))
+    corpus = C.Corpus(tmp, d, embedder, index, connect(d / "meta.sqlite3"))
+    pd = _parse(next(SEEDS.glob("003_*.txt")))
     t0 = time.perf_counter()
     corpus.add_parsed([pd], ["003.txt"])
     dt = time.perf_counter() - t0
