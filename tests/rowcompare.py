@@ -175,3 +175,12 @@ def match_projects(expected: list[dict], got: list[tuple[str, list[dict]]]) -> l
             used.add(best)
         chosen.append(best)
     return chosen
+
+
+# Held-out tables transcribed from OCR'd document previews whose misreadings are kept as the page
+# shows them: headers scrambled past recognition and labels no vocabulary holds. They are read (and
+# scored by benchmarks/realdev_rows.py), but not held to cell-exact rows by the tests.
+OCR_COPIES = {
+    "yinchuan_gongyong.txt": "分值 header OCR'd as 考值参分; 二级/一级 labels OCR'd (项Fl实施, 顼目产出); scores like IO",
+    "chongqing_kexuecheng_bumen.txt": "the 全年完成值 header OCR'd as 年成值全完值: no actual column can be placed",
+}

@@ -127,6 +127,10 @@ def parse_lines(lines: list[str]) -> list[Grid | Paragraph]:
         elif "\t" in line.strip("\t") or (line.startswith("\t") and line.count("\t") > 1):
             grid, i = _tab_block(lines, i)
             blocks.append(grid)
+        elif _PIPE_ROW.match(line) and len(_pipe_cells(line)) == 1:
+            # "(2023年度) | ||||": a title line of a web page's table, padded like its rows.
+            blocks.append(Paragraph(text=_pipe_cells(line)[0], where=f"line {i + 1}"))
+            i += 1
         elif _PIPE_ROW.match(line):
             grid, i = _pipe_block(lines, i)
             blocks.append(grid)
@@ -174,15 +178,18 @@ def _pipe_block(lines: list[str], i: int) -> tuple[Grid, int]:
             continue
         if not line.strip() or not _PIPE_ROW.match(line):
             break
-        body = line.strip()
-        body = body.removeprefix("|")
-        body = body.removesuffix("|")
-        cells = [c.strip() for c in body.split("|")]
-        while cells and not cells[-1]:
-            cells.pop()  # padding for merged columns at the end: no cell to keep
-        rows.append([Cell(text=c, where=f"line {i + 1}") for c in cells])
+        rows.append([Cell(text=c, where=f"line {i + 1}") for c in _pipe_cells(line)])
         i += 1
     return Grid(rows=rows, where=f"line {start + 1}"), i
+
+
+def _pipe_cells(line: str) -> list[str]:
+    """The cells of a `|` row, without the padding a web page adds for merged columns at the end."""
+    body = line.strip().removeprefix("|").removesuffix("|")
+    cells = [c.strip() for c in body.split("|")]
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
 
 
 def _cell_per_line_block(lines: list[str], i: int) -> tuple[Grid, int] | None:

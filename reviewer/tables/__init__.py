@@ -51,7 +51,8 @@ def interpret(raw: RawDocument) -> Document:
     if not projects:
         raise InputError(_nothing_found(st), raw.source)
     parse = finish(st, projects)
-    actual_column = any("actual" in rep.columns.values() for rep in parse)
+    # A 完成值 or 得分 column makes a self-evaluation, even when its actuals are blank or unread.
+    actual_column = any({"actual", "score"} & set(rep.columns.values()) for rep in parse)
     return Document(source=raw.source, title=st.doc_title or _first_title(paragraphs),
                     year=st.year or _majority_year(paragraphs), kind=_kind(projects, actual_column),
                     projects=projects, paragraphs=paragraphs, parse=parse)

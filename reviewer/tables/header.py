@@ -124,6 +124,27 @@ def _infer_numeric_column(h: Header, cells: list[str]) -> None:
             h.inferred[role] = f"表头为数字“{norm(raw)}”（小计），按列内容读作{'得分' if role == 'score' else '分值'}"
 
 
+def extend_wrapped_header(h: Header, cells: list[str]) -> bool:
+    """A header whose line wrapped ("一级指标 | … | 年度 指标值 |" then "实际 完成值 |" then "分值 | 得分"):
+    a row of header words only, each naming a role the header lacks and sitting where the header
+    already has another role, continues the header to the right. False when it is not such a row."""
+    texts = [(i, norm(c)) for i, c in enumerate(cells) if norm(c)]
+    if not texts:
+        return False
+    v = get()
+    roles = []
+    for i, t in texts:
+        hit = v.header_role(t)
+        if hit is None or hit[0] in h.cols or hit[0] in roles or i not in h.cols.values():
+            return False
+        roles.append(hit[0])
+    for k, ((_i, t), role) in enumerate(zip(texts, roles)):
+        h.cols[role] = h.width + k
+        h.texts.append(t)
+    h.width += len(roles)
+    return True
+
+
 def refine_header(h: Header, cells: list[str]) -> bool:
     """Apply a second header row under ``h``; False when the row is not a header row."""
     texts = [norm(c) for c in cells]

@@ -24,6 +24,10 @@ from reviewer.vocab.headers import level_family, level_weight, norm
 def indicator_row(st: State, cells: list[str], where: str) -> None:
     h, p = st.header, st.current
     assert h is not None and p is not None
+    if any(_empty_slot(c) for c in cells):
+        # A template's numbered slot left empty ("指标2:", "指标1:/ | / | /"): no indicator, only
+        # whatever level label the row carries.
+        cells = ["" if _empty_slot(c) or is_mark(c) else c for c in cells]
     nonempty = [normalise_text(c) for c in cells if normalise_text(c)]
     if all(is_mark(x) for x in nonempty):
         st.drop(where, cells, "占位行（无指标、无数值）")
@@ -49,6 +53,15 @@ def indicator_row(st: State, cells: list[str], where: str) -> None:
         st.year = int(data["budget_year"])  # an activity table's 预算年度 column is the report's year
     p.rows.append(row)
     st.last_row = row
+
+
+def _empty_slot(text: str) -> bool:
+    """"指标2:" or "指标1:/": a numbered indicator slot with nothing (or a filler mark) after it."""
+    t = normalise_text(text)
+    if not t or t == clean_indicator(t):
+        return False
+    rest = clean_indicator(t)
+    return not rest or is_mark(rest)
 
 
 def _carry(st: State, p: Project, data: dict[str, str]) -> None:

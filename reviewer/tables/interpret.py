@@ -11,7 +11,7 @@ import re
 
 from reviewer.model import Cell, Grid, Paragraph, Project, TableParse, Total
 from reviewer.tables import funding
-from reviewer.tables.header import Header, detect_header, near_miss, refine_header
+from reviewer.tables.header import Header, detect_header, extend_wrapped_header, near_miss, refine_header
 from reviewer.tables.indicators import indicator_row
 from reviewer.tables.rows import is_goal, to_number
 from reviewer.tables.state import State, new_project, strip_title
@@ -180,6 +180,10 @@ def handle_row(st: State, cells: list[str], where: str, grid: Grid, n: int) -> N
         return
     if st.header is None:
         _text_before_table(st, p, nonempty, first)
+        return
+    if n == st.header_row + 1 and extend_wrapped_header(st.header, cells):
+        st.header_row = n  # the header may wrap onto one more line
+        st.report(p).columns = st.header.recognised()
         return
     if n == st.header_row + 1 and refine_header(st.header, cells):
         st.report(p).columns = st.header.recognised()
