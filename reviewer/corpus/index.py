@@ -1,4 +1,4 @@
-"""The corpus of past reports: every indicator row embedded into FAISS, metadata in SQLite.
+"""The opened corpus index: FAISS vectors, one per indicator row, and the SQLite records beside them.
 
 Layout. The corpus directory (REVIEWER_CORPUS, default ``corpus/`` of the install) holds the
 reports themselves under ``reports/`` (any format ``reviewer review`` reads). The built index is

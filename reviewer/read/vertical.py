@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import re
 
-from reviewer.vocab.headers import get, is_title
+from reviewer.vocab.headers import get, is_title, level_weight
 
 # A header cell is short; a longer line is content.
 _MAX_HEADER_CELL = 24
-# Points on a header cell ("绩效指标(90分)", "预算执行情况(10分)") mark a block label, not a column name.
+# Two Chinese characters: an indicator name, not a stray "=" or "%" from a misaligned reading.
 _WORDS = re.compile(r"[\u4e00-\u9fff]{2}")
-_POINTS = re.compile(r"[(（]\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*$")
 VALUE_ROLES = {"target", "actual", "weight", "score"}
 
 
@@ -27,8 +26,8 @@ def _header_word(text: str) -> str | None:
     t = text.strip()
     if not t or len(t) > _MAX_HEADER_CELL:
         return None
-    if _POINTS.search(t):
-        return "label"
+    if level_weight(t)[1] is not None:
+        return "label"  # points on a header cell ("绩效指标(90分)") mark a block label, not a column name
     v = get()
     hit = v.header_role(t)
     if hit is not None:
